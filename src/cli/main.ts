@@ -1,0 +1,23 @@
+import { Command } from "commander";
+import { dbInfoCommand } from "./db-info.ts";
+import { exitCodeFor, exitWithError, messageOf } from "./exit.ts";
+import { initCommand } from "./init.ts";
+import { statusCommand } from "./status.ts";
+
+export function program(): Command {
+  return new Command("momo")
+    .description("momo-dwh: a data warehouse for B2B mobile money, on DuckDB or PostgreSQL")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .addCommand(initCommand())
+    .addCommand(statusCommand())
+    .addCommand(dbInfoCommand());
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await program().parseAsync([...argv]);
+  } catch (error) {
+    exitWithError(messageOf(error), exitCodeFor(error));
+  }
+}

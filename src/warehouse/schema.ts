@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Engine, Warehouse } from "./warehouse.ts";
+
+export const WAREHOUSE_SCHEMA = "dwh";
+
+export const DIMENSION_TABLES = [
+  "dim_date",
+  "dim_time",
+  "dim_client",
+  "dim_service",
+  "dim_channel",
+  "dim_transaction_status",
+  "dim_geography",
+] as const;
+export const FACT_TABLES = ["fact_transactions", "fact_daily_client_summary"] as const;
+export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;
+
+interface Model {
+  readonly name: string;
+  /** Engines the model applies to; all when absent. */
+  readonly engines?: readonly Engine[];
+}
+
+/** In dependency order. Each lives in `sql/<name>.<engine>.sql` when the dialects differ, else `sql/<name>.sql`. */
+const MODELS: readonly Model[] = [
+  { name: "schemas" },
+  { name: "functions" },
+  ...DIMENSION_TABLES.map((name) => ({ name })),
+  ...FACT_TABLES.map((name) => ({ name })),
+  ...VIEWS.map((name) => ({ name })),
+  { name: "foreign_keys", engines: ["postgres"] },
+  { name: "indexes", engines: ["postgres"] },
+  { name: "comments" },
+];
+
+const SQL_DIR = new URL("./sql/", import.meta.url);
+
+/** The SQL of one model for one engine: the engine's own variant if there is one, else the shared file. */
+export function modelSql(name: string, engine: Engine): string {
+  for (const file of [`${name}.${engine}.sql`, `${name}.sql`]) {
+    const url = new URL(file, SQL_DIR);
+    if (existsSync(url)) return readFileSync(url, "utf8");
+  }
+  throw new Error(`no SQL for model ${name} on ${engine} in ${SQL_DIR.pathname}`);
+}
+
+export function modelsFor(engine: Engine): string[] {
+  return MODELS.filter((m) => !m.engines || m.engines.includes(engine)).map((m) => m.name);
+}
+
+/** Creates or completes the `dwh` schema in one transaction; every statement is idempotent. */
+export async function applySchema(wh: Warehouse): Promise<string[]> {
+  const applied = modelsFor(wh.engine);
+  await wh.transaction(async (tx) => {
+    for (const name of applied) await tx.exec(modelSql(name, wh.engine));
+  });
+  return applied;
+}

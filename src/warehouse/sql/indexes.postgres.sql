@@ -1,0 +1,11 @@
+-- PostgreSQL only: partitioned indexes for the dashboard and feature queries. (DuckDB scans columns
+-- with zone maps and needs none; its ART indexes would slow every bulk load.)
+CREATE INDEX IF NOT EXISTS ix_fact_tx_client_at       ON dwh.fact_transactions (client_id, transaction_at);
+CREATE INDEX IF NOT EXISTS ix_fact_tx_counterparty_at ON dwh.fact_transactions (counterparty_client_id, transaction_at)
+  WHERE counterparty_client_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_fact_tx_date_service    ON dwh.fact_transactions (date_key, service_key);
+CREATE INDEX IF NOT EXISTS ix_fact_tx_fraud           ON dwh.fact_transactions (date_key) WHERE is_fraud;
+CREATE INDEX IF NOT EXISTS ix_fact_tx_batch           ON dwh.fact_transactions (batch_id);
+CREATE INDEX IF NOT EXISTS ix_fact_daily_client       ON dwh.fact_daily_client_summary (client_id, date_key);
+CREATE INDEX IF NOT EXISTS ix_dim_client_current      ON dwh.dim_client (client_id) WHERE is_current;
+CREATE INDEX IF NOT EXISTS ix_dim_client_geography    ON dwh.dim_client (geography_key);
