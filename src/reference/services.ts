@@ -67,8 +67,8 @@ const risk = (score: 1 | 2 | 3 | 4 | 5): Risk => ({
   risk_level: score <= 2 ? "low" : score === 3 ? "medium" : "high",
 });
 
-function service(
-  service_code: string,
+function service<Code extends string>(
+  service_code: Code,
   service_name_fr: string,
   service_name_en: string,
   category: ServiceCategory,
@@ -77,7 +77,7 @@ function service(
   max_amount: string,
   fee: Fee,
   riskOf: Risk,
-): Omit<ServiceRow, "service_key"> {
+): Omit<ServiceRow, "service_key"> & { service_code: Code } {
   return {
     service_code,
     service_name_fr,
