@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { dbInfoCommand } from "./db-info.ts";
 import { exitCodeFor, exitWithError, messageOf } from "./exit.ts";
+import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
 import { statusCommand } from "./status.ts";
 
@@ -9,6 +10,7 @@ export function program(): Command {
     .description("momo-dwh: a data warehouse for B2B mobile money, on DuckDB or PostgreSQL")
     .version("0.1.0")
     .showHelpAfterError()
+    .addCommand(generateCommand())
     .addCommand(initCommand())
     .addCommand(statusCommand())
     .addCommand(dbInfoCommand());

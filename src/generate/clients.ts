@@ -14,7 +14,7 @@ import {
   YEARLY_GROWTH,
 } from "./profiles.ts";
 import { Rng, WeightedTable } from "./rng.ts";
-import { type Window, dayIso } from "./window.ts";
+import { dayIso, type Window } from "./window.ts";
 
 export const NEVER = 2 ** 31 - 1;
 
@@ -39,10 +39,11 @@ export interface ClientTable {
   readonly kycUpDay: Int32Array;
 }
 
-export interface ClientsResult {
+export interface ClientPopulation {
   readonly table: ClientTable;
-  readonly files: readonly WrittenFile[];
   readonly changesByType: Record<string, number>;
+  /** Writes clients.csv and client_changes.csv (names are drawn here, the slow part, off the critical path). */
+  writeFiles(outDir: string): WrittenFile[];
 }
 
 const CLIENT_HEADER =
@@ -90,7 +91,9 @@ export function residenceWeights(geography: readonly GeographyRow[]): number[] {
     geography.filter((g) => g.localityType === "commune").map((g) => `${g.countryCode}|${g.departmentName}`),
   );
   return geography.map((g) =>
-    g.localityType === "capital" && withCommunes.has(`${g.countryCode}|${g.departmentName}`) ? 0 : g.population,
+    g.localityType === "capital" && withCommunes.has(`${g.countryCode}|${g.departmentName}`)
+      ? 0
+      : g.population,
   );
 }
 
@@ -99,7 +102,7 @@ export function generateClients(
   window: Window,
   geography: readonly GeographyRow[],
   outDir: string,
-): ClientsResult {
+): ClientPopulation {
   const n = options.clients;
   const rng = new Rng(options.seed, 1);
   const table = allocate(n);
@@ -124,11 +127,29 @@ export function generateClients(
     table.rate[i] = profile.dailyRate * (SIZE_ACTIVITY[size] ?? 1) * rng.logNormal(1, profile.activitySigma);
   }
   assignParents(table, geography, rng);
-  const changesByType = drawChanges(table, window, geography, rng);
-  scaleRates(table, window, options.transactions * (1 - options.fraudRate));
+  // Scaling rates later keeps their ranking, so tiers can be set now.
   const tiers = tiersByActivity(table);
-  const files = writeClientFiles(options, window, geography, table, sectors, tiers, outDir);
-  return { table, files, changesByType };
+  const changes = new FileSink(`${outDir}/client_changes.csv`, "client_changes.csv");
+  const counts: Record<string, number> = {};
+  try {
+    changes.header(CHANGE_HEADER);
+    drawChanges(table, window, geography, rng, (i, events) =>
+      writeChanges(changes, options.seed, window, i, events, tiers[i] as number, counts),
+    );
+  } catch (error) {
+    changes.abort();
+    throw error;
+  }
+  const changesFile = changes.close();
+  scaleRates(table, window, options.transactions * (1 - options.fraudRate));
+  return {
+    table,
+    changesByType: counts,
+    writeFiles: (dir) => [
+      writeClientsFile(options, window, geography, table, sectors, tiers, dir),
+      changesFile,
+    ],
+  };
 }
 
 /** Each agent belongs to a distributor of its own country. */
@@ -157,58 +178,109 @@ interface ChangeEvent {
   newValue: string;
 }
 
-const pendingChanges = new Map<number, ChangeEvent[]>();
-
 /** Draws dated attribute changes per client and records those that shape its transactions. */
-function drawChanges(table: ClientTable, window: Window, geography: readonly GeographyRow[], rng: Rng) {
-  pendingChanges.clear();
-  const counts: Record<string, number> = {};
-  const probability = (yearlyRate: number, days: number) => 1 - Math.exp((-yearlyRate * days) / 365);
+function drawChanges(
+  table: ClientTable,
+  window: Window,
+  geography: readonly GeographyRow[],
+  rng: Rng,
+  emit: (client: number, events: readonly ChangeEvent[]) => void,
+): void {
+  const byCountry = new Map<string, number[]>();
+  geography.forEach((g, index) =>
+    byCountry.set(g.countryCode, [...(byCountry.get(g.countryCode) ?? []), index]),
+  );
+  const at = (day: number) => ({ day, second: rng.between(8 * 3600, 18 * 3600 - 1) });
   for (let i = 0; i < table.count; i++) {
     const from = Math.max(0, (table.regDay[i] as number) + 1);
     const span = window.days - from;
     if (span < 2) continue;
     const events: ChangeEvent[] = [];
-    const at = (day: number) => ({ day, second: rng.between(8 * 3600, 18 * 3600 - 1) });
     const randomDay = () => from + rng.int(span);
     let tier = -1; // resolved when the file is written, from activity; changes are relative to it
     if (rng.chance(probability(CHANGE_RATES.kyc_upgrade, span)) && (table.kyc[i] as number) < 3) {
       const day = randomDay();
       const kyc = table.kyc[i] as number;
-      events.push({ ...at(day), type: "kyc_upgrade", attribute: "kyc_level", oldValue: String(kyc), newValue: String(kyc + 1) });
+      events.push({
+        ...at(day),
+        type: "kyc_upgrade",
+        attribute: "kyc_level",
+        oldValue: String(kyc),
+        newValue: String(kyc + 1),
+      });
       table.kycUpDay[i] = day;
       if (rng.chance(CHANGE_RATES.tier_with_kyc)) {
         tier = 1;
         const first = events[events.length - 1] as ChangeEvent;
-        events.push({ day, second: Math.min(first.second + rng.between(60, 3600), 86_399), type: "tier_change", attribute: "tier", oldValue: "?", newValue: "+" });
+        events.push({
+          day,
+          second: Math.min(first.second + rng.between(60, 3600), 86_399),
+          type: "tier_change",
+          attribute: "tier",
+          oldValue: "?",
+          newValue: "+",
+        });
       }
     }
     if (tier < 0 && rng.chance(probability(CHANGE_RATES.tier_change, span))) {
-      events.push({ ...at(randomDay()), type: "tier_change", attribute: "tier", oldValue: "?", newValue: rng.chance(0.7) ? "+" : "-" });
+      events.push({
+        ...at(randomDay()),
+        type: "tier_change",
+        attribute: "tier",
+        oldValue: "?",
+        newValue: rng.chance(0.7) ? "+" : "-",
+      });
     }
     if (rng.chance(probability(CHANGE_RATES.relocation, span))) {
       const day = randomDay();
-      const home = geography[table.geo[i] as number] as GeographyRow;
-      const sameCountry = geography.filter((g) => g.countryCode === home.countryCode && g.geoCode !== home.geoCode);
-      const target = sameCountry[rng.int(sameCountry.length)] as GeographyRow;
-      events.push({ ...at(day), type: "relocation", attribute: "geo_code", oldValue: home.geoCode, newValue: target.geoCode });
+      const home = table.geo[i] as number;
+      const sameCountry = byCountry.get((geography[home] as GeographyRow).countryCode) as number[];
+      let target = sameCountry[rng.int(sameCountry.length)] as number;
+      if (target === home)
+        target = sameCountry[(sameCountry.indexOf(home) + 1) % sameCountry.length] as number;
+      const [from, to] = [geography[home] as GeographyRow, geography[target] as GeographyRow];
+      events.push({
+        ...at(day),
+        type: "relocation",
+        attribute: "geo_code",
+        oldValue: from.geoCode,
+        newValue: to.geoCode,
+      });
       table.relocDay[i] = day;
-      table.relocGeo[i] = geography.indexOf(target);
+      table.relocGeo[i] = target;
     }
     if (rng.chance(probability(CHANGE_RATES.suspension, span))) {
       const day = randomDay();
-      events.push({ ...at(day), type: "suspension", attribute: "status", oldValue: "active", newValue: "suspended" });
+      events.push({
+        ...at(day),
+        type: "suspension",
+        attribute: "status",
+        oldValue: "active",
+        newValue: "suspended",
+      });
       table.suspendFrom[i] = day;
       const back = day + rng.between(7, 120);
       if (rng.chance(CHANGE_RATES.reactivation_after_suspension) && back < window.days) {
-        events.push({ ...at(back), type: "reactivation", attribute: "status", oldValue: "suspended", newValue: "active" });
+        events.push({
+          ...at(back),
+          type: "reactivation",
+          attribute: "status",
+          oldValue: "suspended",
+          newValue: "active",
+        });
         table.suspendTo[i] = back;
       }
     }
     if (rng.chance(probability(CHANGE_RATES.closure, span))) {
       const day = randomDay();
       const suspended = (table.suspendFrom[i] as number) <= day && day < (table.suspendTo[i] as number);
-      events.push({ ...at(day), type: "closure", attribute: "status", oldValue: suspended ? "suspended" : "active", newValue: "closed" });
+      events.push({
+        ...at(day),
+        type: "closure",
+        attribute: "status",
+        oldValue: suspended ? "suspended" : "active",
+        newValue: "closed",
+      });
       table.closeDay[i] = day;
     }
     if (events.length === 0) continue;
@@ -223,15 +295,23 @@ function drawChanges(table: ClientTable, window: Window, geography: readonly Geo
       status = e.newValue;
       return true;
     });
-    if ((table.suspendTo[i] as number) !== NEVER && !consistent.some((e) => e.type === "reactivation")) table.suspendTo[i] = NEVER;
-    for (const e of consistent) counts[e.type] = (counts[e.type] ?? 0) + 1;
-    pendingChanges.set(i, consistent);
+    if ((table.suspendTo[i] as number) !== NEVER && !consistent.some((e) => e.type === "reactivation"))
+      table.suspendTo[i] = NEVER;
+    emit(i, consistent);
   }
-  return counts;
+}
+
+function probability(yearlyRate: number, days: number): number {
+  return 1 - Math.exp((-yearlyRate * days) / 365);
 }
 
 /** Days client `i` can transact in month `m`: registered, not closed, not suspended. */
-export function activeDays(table: ClientTable, i: number, firstDay: number, lastDayExclusive: number): number {
+export function activeDays(
+  table: ClientTable,
+  i: number,
+  firstDay: number,
+  lastDayExclusive: number,
+): number {
   const from = Math.max(firstDay, (table.regDay[i] as number) + 1);
   const to = Math.min(lastDayExclusive, table.closeDay[i] as number);
   if (to <= from) return 0;
@@ -268,7 +348,7 @@ function tiersByActivity(table: ClientTable): Uint8Array {
   return Uint8Array.from(table.rate, (r) => (r >= platinum ? 3 : r >= gold ? 2 : r >= silver ? 1 : 0));
 }
 
-function writeClientFiles(
+function writeClientsFile(
   options: GenerateOptions,
   window: Window,
   geography: readonly GeographyRow[],
@@ -276,55 +356,60 @@ function writeClientFiles(
   sectors: Uint8Array,
   tiers: Uint8Array,
   outDir: string,
-): WrittenFile[] {
+): WrittenFile {
   const names = new NameMaker(options.seed);
   const nameRng = new Rng(options.seed, 2);
   const clients = new FileSink(`${outDir}/clients.csv`, "clients.csv");
-  const changes = new FileSink(`${outDir}/client_changes.csv`, "client_changes.csv");
   try {
     clients.header(CLIENT_HEADER);
-    changes.header(CHANGE_HEADER);
-    let changeSeq = 0;
     for (let i = 0; i < table.count; i++) {
       const type = CLIENT_TYPES[table.type[i] as number] as ClientType;
-      const profile = CLIENT_PROFILES[type];
       const geo = geography[table.geo[i] as number] as GeographyRow;
       const parent = table.parent[i] as number;
-      const id = clientId(i, options.seed);
-      let tier = tiers[i] as number;
       clients.row(
-        `${id},${csvText(names.make(type, geo, nameRng))},${type},${csvText(profile.sectors[sectors[i] as number] as string)},` +
-          `${SIZE_BANDS[table.size[i] as number]},${TIERS[tier]},${table.kyc[i]},${geo.geoCode},` +
-          `${parent >= 0 ? clientId(parent, options.seed) : ""},${registrationDate(window, table.regDay[i] as number)},active\n`,
+        `${clientId(i, options.seed)},${csvText(names.make(type, geo, nameRng))},${type},` +
+          `${csvText(CLIENT_PROFILES[type].sectors[sectors[i] as number] as string)},${SIZE_BANDS[table.size[i] as number]},` +
+          `${TIERS[tiers[i] as number]},${table.kyc[i]},${geo.geoCode},${parent >= 0 ? clientId(parent, options.seed) : ""},` +
+          `${dayIso(window, table.regDay[i] as number)},active\n`,
       );
-      for (const e of pendingChanges.get(i) ?? []) {
-        let { oldValue, newValue } = e;
-        if (e.attribute === "tier") {
-          const next = newValue === "+" ? Math.min(3, tier + 1) : Math.max(0, tier - 1);
-          if (next === tier) continue;
-          oldValue = TIERS[tier] as string;
-          newValue = TIERS[next] as string;
-          tier = next;
-        }
-        const seconds = e.second;
-        const time = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
-        changes.row(`CH${String(++changeSeq).padStart(9, "0")},${id},${dayIso(window, e.day)} ${time},${e.type},${e.attribute},${oldValue},${newValue}\n`);
-      }
     }
-    pendingChanges.clear();
-    return [clients.close(), changes.close()];
+    return clients.close();
   } catch (error) {
     clients.abort();
-    changes.abort();
     throw error;
   }
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
-function registrationDate(window: Window, day: number): string {
-  return dayIso(window, day);
+/** Writes one client's change events; a tier change moves one tier up ("+") or down ("-") from the current one. */
+function writeChanges(
+  sink: FileSink,
+  seed: number,
+  window: Window,
+  i: number,
+  events: readonly ChangeEvent[],
+  initialTier: number,
+  counts: Record<string, number>,
+): void {
+  const id = clientId(i, seed);
+  let tier = initialTier;
+  for (const e of events) {
+    let { oldValue, newValue } = e;
+    if (e.attribute === "tier") {
+      const next = newValue === "+" ? Math.min(3, tier + 1) : Math.max(0, tier - 1);
+      if (next === tier) continue;
+      oldValue = TIERS[tier] as string;
+      newValue = TIERS[next] as string;
+      tier = next;
+    }
+    const time = `${pad(Math.floor(e.second / 3600))}:${pad(Math.floor(e.second / 60) % 60)}:${pad(e.second % 60)}`;
+    sink.row(
+      `CH${String(sink.rows + 1).padStart(9, "0")},${id},${dayIso(window, e.day)} ${time},${e.type},${e.attribute},${oldValue},${newValue}\n`,
+    );
+    counts[e.type] = (counts[e.type] ?? 0) + 1;
+  }
 }
+
+const pad = (n: number) => String(n).padStart(2, "0");
 
 /** Business names from pools drawn once from faker (French and Senegalese locales), combined per client type. */
 class NameMaker {
@@ -351,7 +436,9 @@ class NameMaker {
       case "distributor":
         return `${last} Distribution ${rng.pick(["SARL", "SA", "SAS"])}`;
       case "sme":
-        return rng.chance(0.5) ? `${last} & Fils ${rng.pick(["SARL", "SUARL", "GIE"])}` : `${rng.pick(this.#companies)} ${geo.countryCode}`;
+        return rng.chance(0.5)
+          ? `${last} & Fils ${rng.pick(["SARL", "SUARL", "GIE"])}`
+          : `${rng.pick(this.#companies)} ${geo.countryCode}`;
       case "corporate":
         return `${rng.pick(this.#companies)} ${geo.countryName} SA`;
       case "biller":
@@ -359,12 +446,32 @@ class NameMaker {
       case "ngo":
         return `${rng.pick(["ONG", "Association", "Fondation"])} ${rng.pick(NGO_WORDS)} ${last}`;
       case "public_body":
-        return rng.chance(0.5) ? `Mairie de ${geo.localityName}` : `Direction régionale ${rng.pick(PUBLIC_DOMAINS)} ${geo.regionName}`;
+        return rng.chance(0.5)
+          ? `Mairie de ${geo.localityName}`
+          : `Direction régionale ${rng.pick(PUBLIC_DOMAINS)} ${geo.regionName}`;
     }
   }
 }
 
-const MERCHANT_PREFIXES = ["Boutique", "Alimentation", "Quincaillerie", "Pharmacie", "Restaurant", "Salon", "Ets", "Maquis", "Librairie", "Dépôt"];
-const BILLER_KINDS = ["Société des eaux", "Compagnie d'électricité", "Télévision satellite", "Groupe scolaire", "Fournisseur internet", "Mutuelle santé"];
+const MERCHANT_PREFIXES = [
+  "Boutique",
+  "Alimentation",
+  "Quincaillerie",
+  "Pharmacie",
+  "Restaurant",
+  "Salon",
+  "Ets",
+  "Maquis",
+  "Librairie",
+  "Dépôt",
+];
+const BILLER_KINDS = [
+  "Société des eaux",
+  "Compagnie d'électricité",
+  "Télévision satellite",
+  "Groupe scolaire",
+  "Fournisseur internet",
+  "Mutuelle santé",
+];
 const NGO_WORDS = ["Espoir", "Solidarité", "Avenir", "Entraide", "Santé pour tous", "Terre nourricière"];
 const PUBLIC_DOMAINS = ["de la santé", "de l'éducation", "des impôts", "de l'agriculture"];

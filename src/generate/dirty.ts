@@ -2,7 +2,7 @@ import { DIRTY_KINDS, type DirtyKind } from "./catalog.ts";
 import type { FileSink } from "./file-sink.ts";
 import type { Rng } from "./rng.ts";
 
-const BAD_AMOUNTS = ["12 500", "1.250,00", "abc", "15000XOF", "1e", "--5"];
+const BAD_AMOUNTS = ["12 500", "1.250,00", "abc", "15000XOF", "1e", "5-000"];
 const UNKNOWN_SERVICES = ["CRYPTO_PURCHASE", "BET_PAYMENT", "SVC_999"];
 
 /**
@@ -49,7 +49,10 @@ export class DirtyWriter {
         break;
       }
       case "unknown_client":
-        fields[2] = `CZ${rng.int(2 ** 30).toString(36).toUpperCase()}`;
+        fields[2] = `CZ${rng
+          .int(2 ** 30)
+          .toString(36)
+          .toUpperCase()}`;
         break;
       case "unknown_service":
         fields[5] = rng.pick(UNKNOWN_SERVICES);

@@ -10,7 +10,7 @@ export interface WrittenFile {
   readonly sha256: string;
 }
 
-const FLUSH_CHARS = 1 << 20;
+const BUFFER_BYTES = 1 << 20;
 
 /**
  * Writes a text file through `<file>.partial`, renamed into place only by `close()`: a run that
@@ -22,7 +22,8 @@ export class FileSink {
   readonly #relative: string;
   readonly #hash: Hash = createHash("sha256");
   #fd: number;
-  #buffer = "";
+  readonly #buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  #used = 0;
   #bytes = 0;
   rows = 0;
 
@@ -35,20 +36,34 @@ export class FileSink {
 
   /** Appends a header line (not counted as a row). */
   header(line: string): void {
-    this.#buffer += `${line}\n`;
+    this.#write(`${line}\n`);
   }
 
   /** Appends one data line; `line` must end with a newline. */
   row(line: string): void {
-    this.#buffer += line;
+    this.#write(line);
     this.rows++;
-    if (this.#buffer.length >= FLUSH_CHARS) this.#flush();
+  }
+
+  #write(text: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (BUFFER_BYTES - this.#used < text.length * 3) {
+      this.#flush();
+      if (text.length * 3 > BUFFER_BYTES) {
+        this.#writeBytes(Buffer.from(text, "utf8"));
+        return;
+      }
+    }
+    this.#used += this.#buffer.write(text, this.#used, "utf8");
   }
 
   #flush(): void {
-    if (!this.#buffer) return;
-    const bytes = Buffer.from(this.#buffer, "utf8");
-    this.#buffer = "";
+    if (this.#used === 0) return;
+    this.#writeBytes(this.#buffer.subarray(0, this.#used));
+    this.#used = 0;
+  }
+
+  #writeBytes(bytes: Buffer): void {
     this.#hash.update(bytes);
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(this.#fd, bytes, offset);

@@ -84,7 +84,10 @@ class Scene {
   }
 
   /** A client of one of `types` in this shard, active on some day of the month: [client, day] or null. */
-  pick(types: readonly ClientType[], accept: (i: number, day: number) => boolean = () => true): [number, number] | null {
+  pick(
+    types: readonly ClientType[],
+    accept: (i: number, day: number) => boolean = () => true,
+  ): [number, number] | null {
     for (let attempt = 0; attempt < 30; attempt++) {
       const list = this.gen.byType[CLIENT_TYPES.indexOf(this.rng.pick(types))] as Int32Array;
       if (list.length === 0) continue;
@@ -96,7 +99,7 @@ class Scene {
   }
 
   /** Another client of this shard living in the same locality (falling back to any client of the shard). */
-  neighbour(i: number, exclude: readonly number[]): number {
+  neighbour(i: number, day: number, exclude: readonly number[]): number {
     if (!this.#byGeo) {
       this.#byGeo = new Map();
       const { table, shard, shards } = this.gen.input;
@@ -109,8 +112,17 @@ class Scene {
     }
     const list = this.#byGeo.get(this.gen.input.table.geo[i] as number) ?? [];
     for (let attempt = 0; attempt < 10; attempt++) {
-      const c = list.length > 1 ? (list[this.rng.int(list.length)] as number) : this.anyClient();
-      if (!exclude.includes(c)) return c;
+      const c = list[this.rng.int(list.length)] as number;
+      if (!exclude.includes(c) && this.gen.isActive(c, day)) return c;
+    }
+    return this.activeClient(day, exclude);
+  }
+
+  /** A client of this shard able to transact on `day` (falling back to any client of the shard). */
+  activeClient(day: number, exclude: readonly number[] = []): number {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const c = this.anyClient();
+      if (this.gen.isActive(c, day) && !exclude.includes(c)) return c;
     }
     return this.anyClient();
   }
@@ -136,8 +148,32 @@ class Scene {
     return Math.min(this.last, Math.max(this.first, second));
   }
 
-  push(second: number, client: number, service: number, channel: number, amount: number, counterparty: number, party: number, device: number, fraud: number, status = 0, flags = 0): void {
-    this.gen.buffer.push(this.clamp(second), client, service, channel, amount, counterparty, party, device, fraud, status, flags);
+  push(
+    second: number,
+    client: number,
+    service: number,
+    channel: number,
+    amount: number,
+    counterparty: number,
+    party: number,
+    device: number,
+    fraud: number,
+    status = 0,
+    flags = 0,
+  ): void {
+    this.gen.buffer.push(
+      this.clamp(second),
+      client,
+      service,
+      channel,
+      amount,
+      counterparty,
+      party,
+      device,
+      fraud,
+      status,
+      flags,
+    );
   }
 }
 
@@ -154,14 +190,37 @@ const SCENARIOS: Record<FraudType, Scenario> = {
     let t = s.at(day, 0, 4);
     let rows = 0;
     for (let k = s.rng.between(1, 3); k > 0; k--, rows++) {
-      s.push(t, i, S.WALLET_TO_BANK, channel, s.gen.plannedAmount(i, S.WALLET_TO_BANK), -1, s.newParty(), device, fraud, WRONG_PIN);
+      s.push(
+        t,
+        i,
+        S.WALLET_TO_BANK,
+        channel,
+        s.gen.plannedAmount(i, S.WALLET_TO_BANK),
+        -1,
+        s.newParty(),
+        device,
+        fraud,
+        WRONG_PIN,
+      );
       t += s.rng.between(20, 90);
     }
     for (let k = s.rng.between(2, 5); k > 0; k--, rows++) {
       t += s.rng.between(60, 1200);
       const service = s.rng.pick([S.B2B_TRANSFER, S.WALLET_TO_BANK, S.INTL_REMITTANCE_OUT]);
       const counterparty = service === S.B2B_TRANSFER ? s.anyClient() : -1;
-      s.push(t, i, service, channel, 5_000, counterparty, counterparty < 0 ? s.newParty() : 0, device, fraud, 0, FLAG_DRAIN);
+      s.push(
+        t,
+        i,
+        service,
+        channel,
+        5_000,
+        counterparty,
+        counterparty < 0 ? s.newParty() : 0,
+        device,
+        fraud,
+        0,
+        FLAG_DRAIN,
+      );
     }
     return rows;
   },
@@ -179,7 +238,18 @@ const SCENARIOS: Record<FraudType, Scenario> = {
       t += s.rng.between(30, 240);
       const amount = roundAmount(base * (0.95 + 0.1 * s.rng.next()), s.rng);
       const channel = s.rng.chance(0.7) ? AGENT_POS : USSD;
-      s.push(t, i, S.AGENT_CASH_IN, channel, amount, -1, parties[s.rng.int(2)] as number, s.gen.usualDevice(i), fraud, s.rng.chance(0.4) ? REVERSED : 0);
+      s.push(
+        t,
+        i,
+        S.AGENT_CASH_IN,
+        channel,
+        amount,
+        -1,
+        parties[s.rng.int(2)] as number,
+        s.gen.usualDevice(i),
+        fraud,
+        s.rng.chance(0.4) ? REVERSED : 0,
+      );
     }
     return n;
   },
@@ -195,29 +265,72 @@ const SCENARIOS: Record<FraudType, Scenario> = {
     let t = s.at(day, 10, 19);
     for (let k = 0; k < n; k++) {
       t += s.rng.between(120, 900);
-      s.push(t, i, S.MERCHANT_PAYMENT, s.gen.channelFor(i, S.MERCHANT_PAYMENT), roundAmount(each * (0.9 + 0.2 * s.rng.next()), s.rng), -1, payers[s.rng.int(3)] as number, s.gen.usualDevice(i), fraud);
+      s.push(
+        t,
+        i,
+        S.MERCHANT_PAYMENT,
+        s.gen.channelFor(i, S.MERCHANT_PAYMENT),
+        roundAmount(each * (0.9 + 0.2 * s.rng.next()), s.rng),
+        -1,
+        payers[s.rng.int(3)] as number,
+        s.gen.usualDevice(i),
+        fraud,
+      );
     }
     const refunds = s.rng.between(1, 3);
     for (let k = 0; k < refunds; k++) {
       t += s.rng.between(600, 3600);
-      s.push(t, i, S.MERCHANT_REFUND, s.gen.channelFor(i, S.MERCHANT_REFUND), roundAmount(each * (0.8 + 0.2 * s.rng.next()), s.rng), -1, s.newParty(), s.gen.usualDevice(i), fraud);
+      s.push(
+        t,
+        i,
+        S.MERCHANT_REFUND,
+        s.gen.channelFor(i, S.MERCHANT_REFUND),
+        roundAmount(each * (0.8 + 0.2 * s.rng.next()), s.rng),
+        -1,
+        s.newParty(),
+        s.gen.usualDevice(i),
+        fraud,
+      );
     }
     return n + refunds;
   },
 
   /** A large deposit, then several transfers each just under the reporting threshold, over one to three days. */
   structuring(s, fraud) {
-    const picked = s.pick(["sme", "merchant", "corporate"], (i, day) => s.gen.kycLimit(i, day) > REPORTING_THRESHOLD);
+    const picked = s.pick(
+      ["sme", "merchant", "corporate"],
+      (i, day) => s.gen.kycLimit(i, day) > REPORTING_THRESHOLD,
+    );
     if (!picked) return 0;
     const [i, day] = picked;
     const n = s.rng.between(3, 7);
     const channel = s.gen.channelFor(i, S.B2B_TRANSFER);
-    s.push(s.at(day, 8, 11), i, S.INTL_REMITTANCE_IN, channel, roundAmount(n * REPORTING_THRESHOLD * 0.97, s.rng), -1, s.newParty(), s.gen.usualDevice(i), fraud);
+    s.push(
+      s.at(day, 8, 11),
+      i,
+      S.INTL_REMITTANCE_IN,
+      channel,
+      roundAmount(n * REPORTING_THRESHOLD * 0.97, s.rng),
+      -1,
+      s.newParty(),
+      s.gen.usualDevice(i),
+      fraud,
+    );
     for (let k = 0; k < n; k++) {
       const service = s.rng.pick([S.B2B_TRANSFER, S.WALLET_TO_BANK, S.INTL_REMITTANCE_OUT]);
       const counterparty = service === S.B2B_TRANSFER ? s.anyClient() : -1;
       const amount = Math.floor((REPORTING_THRESHOLD * (0.9 + 0.095 * s.rng.next())) / 5) * 5;
-      s.push(s.at(day + s.rng.int(3), 12, 17), i, service, channel, amount, counterparty, counterparty < 0 ? s.newParty() : 0, s.gen.usualDevice(i), fraud);
+      s.push(
+        s.at(day + s.rng.int(3), 12, 17),
+        i,
+        service,
+        channel,
+        amount,
+        counterparty,
+        counterparty < 0 ? s.newParty() : 0,
+        s.gen.usualDevice(i),
+        fraud,
+      );
     }
     return n + 1;
   },
@@ -225,8 +338,10 @@ const SCENARIOS: Record<FraudType, Scenario> = {
   /** A recent, low-KYC account collects many credits from distinct senders, then empties itself fast. */
   mule_account(s, fraud) {
     const picked =
-      s.pick(["merchant", "sme"], (i, day) => (s.gen.input.table.regDay[i] as number) > day - 120 && s.gen.kycLimit(i, day) < 1e7) ??
-      s.pick(["merchant", "sme"]);
+      s.pick(
+        ["merchant", "sme"],
+        (i, day) => (s.gen.input.table.regDay[i] as number) > day - 120 && s.gen.kycLimit(i, day) < 1e7,
+      ) ?? s.pick(["merchant", "sme"]);
     if (!picked) return 0;
     const [mule, day] = picked;
     let t = s.at(day, 8, 14);
@@ -235,10 +350,30 @@ const SCENARIOS: Record<FraudType, Scenario> = {
       t += s.rng.between(300, 3600);
       const amount = roundAmount(s.rng.between(50_000, 400_000), s.rng);
       if (s.rng.chance(0.5)) {
-        s.push(t, mule, S.INTL_REMITTANCE_IN, s.gen.channelFor(mule, S.INTL_REMITTANCE_IN), amount, -1, s.newParty(), s.gen.usualDevice(mule), fraud);
+        s.push(
+          t,
+          mule,
+          S.INTL_REMITTANCE_IN,
+          s.gen.channelFor(mule, S.INTL_REMITTANCE_IN),
+          amount,
+          -1,
+          s.newParty(),
+          s.gen.usualDevice(mule),
+          fraud,
+        );
       } else {
-        const sender = s.anyClient();
-        s.push(t, sender, S.B2B_TRANSFER, s.gen.channelFor(sender, S.B2B_TRANSFER), amount, mule, 0, s.gen.usualDevice(sender), fraud);
+        const sender = s.activeClient(Math.floor(t / DAY), [mule]);
+        s.push(
+          t,
+          sender,
+          S.B2B_TRANSFER,
+          s.gen.channelFor(sender, S.B2B_TRANSFER),
+          amount,
+          mule,
+          0,
+          s.gen.usualDevice(sender),
+          fraud,
+        );
       }
     }
     const fanOut = s.rng.between(2, 4);
@@ -247,7 +382,19 @@ const SCENARIOS: Record<FraudType, Scenario> = {
       t += s.rng.between(600, 5400);
       const service = s.rng.pick([S.WALLET_TO_BANK, S.INTL_REMITTANCE_OUT, S.B2B_TRANSFER]);
       const counterparty = service === S.B2B_TRANSFER ? s.anyClient() : -1;
-      s.push(t, mule, service, s.gen.channelFor(mule, service), 50_000, counterparty, counterparty < 0 ? s.newParty() : 0, device, fraud, 0, FLAG_DRAIN);
+      s.push(
+        t,
+        mule,
+        service,
+        s.gen.channelFor(mule, service),
+        50_000,
+        counterparty,
+        counterparty < 0 ? s.newParty() : 0,
+        device,
+        fraud,
+        0,
+        FLAG_DRAIN,
+      );
     }
     return fanIn + fanOut;
   },
@@ -273,8 +420,8 @@ const SCENARIOS: Record<FraudType, Scenario> = {
     const picked = s.pick(["sme", "corporate", "distributor"]);
     if (!picked) return 0;
     const [a, day] = picked;
-    const b = s.neighbour(a, [a]);
-    const c = s.neighbour(a, [a, b]);
+    const b = s.neighbour(a, day, [a]);
+    const c = s.neighbour(a, day, [a, b]);
     const base = roundAmount(s.rng.between(500_000, 3_000_000), s.rng);
     let t = s.at(day, 8, 15);
     let rows = 0;
@@ -287,7 +434,17 @@ const SCENARIOS: Record<FraudType, Scenario> = {
       ring.forEach(([from, to], k) => {
         t += s.rng.between(600, 7200);
         const amount = Math.round((base * (1 - 0.005 * k)) / 5) * 5;
-        s.push(t, from, S.B2B_TRANSFER, s.gen.channelFor(from, S.B2B_TRANSFER), amount, to, 0, s.gen.usualDevice(from), fraud);
+        s.push(
+          t,
+          from,
+          S.B2B_TRANSFER,
+          s.gen.channelFor(from, S.B2B_TRANSFER),
+          amount,
+          to,
+          0,
+          s.gen.usualDevice(from),
+          fraud,
+        );
       });
       rows += 3;
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -9,8 +9,8 @@ import type { WrittenFile } from "./file-sink.ts";
 import { type GenerateOptions, SHARDS } from "./options.ts";
 import { convertToParquet } from "./parquet.ts";
 import { COUNTRIES, type ShardTotals } from "./shard.ts";
-import type { WorkerJob, WorkerMessage } from "./worker.ts";
 import { dayIso, makeWindow } from "./window.ts";
+import type { WorkerJob, WorkerMessage } from "./worker.ts";
 
 export interface Manifest {
   readonly generator: string;
@@ -74,12 +74,20 @@ export async function generate(
   };
   const expectedRows = Math.round(options.transactions * (1 + options.dirtyRate));
   let rows = 0;
-  const results = await runWorkers(job, (added) => {
+  const working = runWorkers(job, (added) => {
     rows += added;
     onProgress({ phase: "transactions", rows, total: expectedRows });
   });
+  // The client files are written while the workers generate transactions.
+  let clientFiles: WrittenFile[];
+  try {
+    clientFiles = clients.writeFiles(outDir);
+  } catch (error) {
+    await stopWorkers();
+    throw error;
+  }
+  const results = await working;
   let transactionFiles = results.flatMap((r) => r.files).sort((a, b) => a.path.localeCompare(b.path));
-  let clientFiles: WrittenFile[] = [...clients.files];
   if (options.format === "parquet") {
     const all = [...clientFiles, ...transactionFiles];
     const converted = await convertToParquet(outDir, all, (done) =>
@@ -88,7 +96,14 @@ export async function generate(
     clientFiles = converted.slice(0, clientFiles.length);
     transactionFiles = converted.slice(clientFiles.length);
   }
-  const manifest = buildManifest(options, window, clients.changesByType, clientFiles, transactionFiles, results.flatMap((r) => r.totals));
+  const manifest = buildManifest(
+    options,
+    window,
+    clients.changesByType,
+    clientFiles,
+    transactionFiles,
+    results.flatMap((r) => r.totals),
+  );
   const partial = join(outDir, `${MANIFEST_FILE}.partial`);
   writeFileSync(partial, `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(partial, join(outDir, MANIFEST_FILE));
@@ -108,7 +123,8 @@ function clearPreviousRun(outDir: string): void {
 /** Removes the `.partial` files a killed run left behind. */
 export function removePartialFiles(outDir: string): void {
   for (const entry of readdirSync(resolve(outDir), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith(".partial")) rmSync(join(entry.parentPath, entry.name), { force: true });
+    if (entry.isFile() && entry.name.endsWith(".partial"))
+      rmSync(join(entry.parentPath, entry.name), { force: true });
   }
 }
 

@@ -33,14 +33,46 @@ export interface GenerateOptions {
 
 const schema = z
   .object({
-    scale: z.enum(Object.keys(SCALES) as [Scale, ...Scale[]], { error: "--scale accepts tiny, small, medium or full" }),
-    clients: z.number({ error: "--clients accepts a whole number" }).int().min(10, "--clients must be at least 10").max(50_000_000).optional(),
-    transactions: z.number({ error: "--transactions accepts a whole number" }).int().min(100, "--transactions must be at least 100").optional(),
-    start: z.string().regex(/^\d{4}-\d{2}-01$/, "--start accepts the first day of a month, YYYY-MM-01").default("2024-01-01"),
-    months: z.number({ error: "--months accepts a whole number" }).int().min(1, "--months must be at least 1").max(48).default(24),
-    seed: z.number({ error: "--seed accepts a whole number" }).int().min(0).max(2 ** 32 - 1).default(42),
-    fraudRate: z.number({ error: "--fraud-rate accepts a number" }).min(0).max(0.2, "--fraud-rate must be at most 0.2").default(0.003),
-    dirtyRate: z.number({ error: "--dirty-rate accepts a number" }).min(0).max(0.1, "--dirty-rate must be at most 0.1").default(0.001),
+    scale: z.enum(Object.keys(SCALES) as [Scale, ...Scale[]], {
+      error: "--scale accepts tiny, small, medium or full",
+    }),
+    clients: z
+      .number({ error: "--clients accepts a whole number" })
+      .int()
+      .min(10, "--clients must be at least 10")
+      .max(50_000_000)
+      .optional(),
+    transactions: z
+      .number({ error: "--transactions accepts a whole number" })
+      .int()
+      .min(100, "--transactions must be at least 100")
+      .optional(),
+    start: z
+      .string()
+      .regex(/^\d{4}-\d{2}-01$/, "--start accepts the first day of a month, YYYY-MM-01")
+      .default("2024-01-01"),
+    months: z
+      .number({ error: "--months accepts a whole number" })
+      .int()
+      .min(1, "--months must be at least 1")
+      .max(48)
+      .default(24),
+    seed: z
+      .number({ error: "--seed accepts a whole number" })
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42),
+    fraudRate: z
+      .number({ error: "--fraud-rate accepts a number" })
+      .min(0)
+      .max(0.2, "--fraud-rate must be at most 0.2")
+      .default(0.003),
+    dirtyRate: z
+      .number({ error: "--dirty-rate accepts a number" })
+      .min(0)
+      .max(0.1, "--dirty-rate must be at most 0.1")
+      .default(0.001),
     format: z.enum(FORMATS, { error: "--format accepts csv or parquet" }).default("csv"),
     out: z.string().min(1),
   })
@@ -55,7 +87,11 @@ const schema = z
       return z.NEVER;
     }
     const preset = SCALES[o.scale];
-    return { ...o, clients: o.clients ?? preset.clients, transactions: o.transactions ?? preset.transactions };
+    return {
+      ...o,
+      clients: o.clients ?? preset.clients,
+      transactions: o.transactions ?? preset.transactions,
+    };
   });
 
 export type RawGenerateOptions = z.input<typeof schema>;

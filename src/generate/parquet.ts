@@ -29,7 +29,12 @@ export async function convertToParquet(
       renameSync(`${target}.partial`, target);
       rmSync(csv);
       const bytes = readFileSync(target);
-      converted.push({ path, rows: file.rows, bytes: statSync(target).size, sha256: createHash("sha256").update(bytes).digest("hex") });
+      converted.push({
+        path,
+        rows: file.rows,
+        bytes: statSync(target).size,
+        sha256: createHash("sha256").update(bytes).digest("hex"),
+      });
       onFile(converted.length);
     }
     return converted;

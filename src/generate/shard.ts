@@ -1,6 +1,13 @@
 import { type ServiceCode, type ServiceRow, serviceFee } from "../reference/services.ts";
 import { STATUS_ROWS } from "../reference/statuses.ts";
-import { FRAUD_TYPES, INSTITUTION_OF, INSTITUTIONS, SERVICES, serviceIndex, statusNumber } from "./catalog.ts";
+import {
+  FRAUD_TYPES,
+  INSTITUTION_OF,
+  INSTITUTIONS,
+  SERVICES,
+  serviceIndex,
+  statusNumber,
+} from "./catalog.ts";
 import { activeDays, type ClientTable, monthFactor, NEVER } from "./clients.ts";
 import { DirtyWriter } from "./dirty.ts";
 import type { FileSink } from "./file-sink.ts";
@@ -104,7 +111,6 @@ export class ShardGenerator {
   #dayTables: WeightedTable[] = [];
   readonly #timeOfDay: string[];
   readonly #dayStrings: string[];
-  readonly #clientIds = new Map<number, string>();
   #fraudOwed = 0;
   #monthKey = "";
   #seq = 0;
@@ -130,30 +136,31 @@ export class ShardGenerator {
     const init = new Rng(input.seed, 200 + input.shard);
     for (let i = input.shard; i < table.count; i += input.shards) {
       const profile = CLIENT_PROFILES[CLIENT_TYPES[table.type[i] as number] as (typeof CLIENT_TYPES)[number]];
-      const working = profile.workingBalance * (SIZE_AMOUNT_FACTOR[table.size[i] as number] ?? 1) * init.logNormal(1, 0.5);
+      const working =
+        profile.workingBalance * (SIZE_AMOUNT_FACTOR[table.size[i] as number] ?? 1) * init.logNormal(1, 0.5);
       this.working[i] = working;
       this.balance[i] = Math.round(working * (0.5 + init.next()));
     }
     this.#serviceLists = CLIENT_TYPES.map((t) =>
       Object.keys(CLIENT_PROFILES[t].services).map((code) => serviceIndex(code as never)),
     );
-    this.#serviceTables = CLIENT_TYPES.map((t) => new WeightedTable(Object.values(CLIENT_PROFILES[t].services) as number[]));
+    this.#serviceTables = CLIENT_TYPES.map(
+      (t) => new WeightedTable(Object.values(CLIENT_PROFILES[t].services) as number[]),
+    );
     this.#hourTables = PROFILE_NAMES.map((p) => new WeightedTable(HOUR_PROFILES[p]));
     this.#channelTables = CLIENT_TYPES.map((t) => new WeightedTable(CLIENT_PROFILES[t].channels));
     const pad = (n: number) => String(n).padStart(2, "0");
-    this.#timeOfDay = Array.from({ length: DAY }, (_, s) => `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`);
+    this.#timeOfDay = Array.from(
+      { length: DAY },
+      (_, s) => `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`,
+    );
     this.#dayStrings = Array.from({ length: input.window.days }, (_, d) =>
       new Date(input.window.startMs + d * DAY * 1000).toISOString().slice(0, 10),
     );
   }
 
   clientId(i: number): string {
-    let id = this.#clientIds.get(i);
-    if (id === undefined) {
-      id = clientId(i, this.input.seed);
-      if (i % this.input.shards === this.input.shard) this.#clientIds.set(i, id);
-    }
-    return id;
+    return clientId(i, this.input.seed);
   }
 
   /** Generates month `m` into `sink`; returns the rows written (dirty rows included). */
@@ -185,7 +192,9 @@ export class ShardGenerator {
   drawDay(m: number, i: number, payday: boolean): number {
     const month = this.input.window.months[m] as { firstDay: number };
     const country = this.input.geoCountry[this.input.table.geo[i] as number] as number;
-    const table = this.#dayTables[((payday ? 1 : 0) * COUNTRIES.length + country) * PROFILE_NAMES.length + this.hourProfileOf(i)] as WeightedTable;
+    const table = this.#dayTables[
+      ((payday ? 1 : 0) * COUNTRIES.length + country) * PROFILE_NAMES.length + this.hourProfileOf(i)
+    ] as WeightedTable;
     for (let attempt = 0; attempt < 6; attempt++) {
       const day = month.firstDay + table.draw(this.rng);
       if (this.isActive(i, day)) return day;
@@ -216,7 +225,9 @@ export class ShardGenerator {
   plannedAmount(i: number, service: number): number {
     const code = SERVICES[service]?.service_code as ServiceCode;
     const { median, sigma } = AMOUNT_PROFILES[code];
-    const scale = SIZE_SCALED_SERVICES.has(code) ? (SIZE_AMOUNT_FACTOR[this.input.table.size[i] as number] ?? 1) : 1;
+    const scale = SIZE_SCALED_SERVICES.has(code)
+      ? (SIZE_AMOUNT_FACTOR[this.input.table.size[i] as number] ?? 1)
+      : 1;
     const raw = this.rng.logNormal(median, sigma) * scale;
     return Math.min(roundAmount(raw, this.rng), Number(SERVICES[service]?.max_amount));
   }
@@ -261,7 +272,11 @@ export class ShardGenerator {
     let expected = 0;
     for (let i = shard; i < table.count; i += shards) {
       const days = activeDays(table, i, month.firstDay, end);
-      const suspended = Math.max(0, Math.min(end, table.suspendTo[i] as number) - Math.max(month.firstDay, table.suspendFrom[i] as number));
+      const suspended = Math.max(
+        0,
+        Math.min(end, table.suspendTo[i] as number) -
+          Math.max(month.firstDay, table.suspendFrom[i] as number),
+      );
       if (days === 0 && suspended === 0) continue;
       const lambda = (table.rate[i] as number) * days * factor;
       expected += lambda;
@@ -299,7 +314,18 @@ export class ShardGenerator {
       else status = LIMIT_EXCEEDED;
     }
     const [counterparty, party] = this.counterpartyOf(i, service);
-    this.buffer.push(second, i, service, this.channelFor(i, service), amount, counterparty, party, this.usualDevice(i), 0, status);
+    this.buffer.push(
+      second,
+      i,
+      service,
+      this.channelFor(i, service),
+      amount,
+      counterparty,
+      party,
+      this.usualDevice(i),
+      0,
+      status,
+    );
   }
 
   /** [counterparty client or -1, external party code or 0] of a legitimate transaction. */
@@ -312,7 +338,9 @@ export class ShardGenerator {
       if (agents?.length) return [agents[this.rng.int(agents.length)] as number, 0];
     }
     if (row?.has_client_counterparty) {
-      let partner = this.rng.chance(0.85) ? hash40(i, this.rng.int(PARTNERS), seed) % table.count : this.rng.int(table.count);
+      let partner = this.rng.chance(0.85)
+        ? hash40(i, this.rng.int(PARTNERS), seed) % table.count
+        : this.rng.int(table.count);
       if (partner === i) partner = (partner + 1) % table.count;
       return [partner, 0];
     }
@@ -328,7 +356,20 @@ export class ShardGenerator {
     const { buffer, balance, rng } = this;
     const order = buffer.order();
     const dirty = new DirtyWriter(rng, this.input.dirtyRate, this.totals.dirtyByKind);
-    const row: SettledRow = { id: "", second: 0, client: 0, service: 0, channel: 0, amount: 0, fee: 0, status: 0, counterparty: -1, party: 0, device: 0, fraud: 0 };
+    const row: SettledRow = {
+      id: "",
+      second: 0,
+      client: 0,
+      service: 0,
+      channel: 0,
+      amount: 0,
+      fee: 0,
+      status: 0,
+      counterparty: -1,
+      party: 0,
+      device: 0,
+      fraud: 0,
+    };
     this.#monthKey = (this.input.window.months[m] as { key: string }).key.replace("-", "").slice(2);
     this.#seq = 0;
     for (let o = 0; o < order.length; o++) {
@@ -355,23 +396,22 @@ export class ShardGenerator {
       const need = amount + (service.fee_payer === "client" ? fee : 0);
       if (status === SUCCESS && debit && (balance[i] as number) < need) {
         const type = CLIENT_TYPES[this.input.table.type[i] as number] as ClientType;
-        if (!fraud && rng.chance(AUTO_FUNDING[type])) this.#autoFund(i, buffer.second[r] as number, need, row, sink);
+        if (!fraud && rng.chance(AUTO_FUNDING[type]))
+          this.#autoFund(i, buffer.second[r] as number, need, row, sink);
         if ((balance[i] as number) < need) status = INSUFFICIENT;
       }
-      Object.assign(row, {
-        id: this.#nextId(),
-        second: buffer.second[r] as number,
-        client: i,
-        service: buffer.service[r] as number,
-        channel: buffer.channel[r] as number,
-        amount,
-        fee,
-        status,
-        counterparty: buffer.counterparty[r] as number,
-        party: buffer.party[r] as number,
-        device: buffer.device[r] as number,
-        fraud,
-      });
+      row.id = this.#nextId();
+      row.second = buffer.second[r] as number;
+      row.client = i;
+      row.service = buffer.service[r] as number;
+      row.channel = buffer.channel[r] as number;
+      row.amount = amount;
+      row.fee = fee;
+      row.status = status;
+      row.counterparty = buffer.counterparty[r] as number;
+      row.party = buffer.party[r] as number;
+      row.device = buffer.device[r] as number;
+      row.fraud = fraud;
       const line = this.#settleAndFormat(row);
       sink.row(line);
       if (fraud) {
@@ -389,21 +429,25 @@ export class ShardGenerator {
     const float = type === AGENT || type === DISTRIBUTOR;
     const service = float ? FLOAT_PURCHASE : BANK_TO_WALLET;
     const max = Number(SERVICES[service]?.max_amount);
-    const amount = Math.min(max, roundAmount(need - (this.balance[i] as number) + (this.working[i] as number) * (0.5 + this.rng.next()), this.rng));
-    Object.assign(row, {
-      id: this.#nextId(),
-      second,
-      client: i,
-      service,
-      channel: this.channelFor(i, service),
-      amount,
-      fee: 0,
-      status: SUCCESS,
-      counterparty: -1,
-      party: INSTITUTION_OF.BANK_TO_WALLET as number,
-      device: this.usualDevice(i),
-      fraud: 0,
-    });
+    const amount = Math.min(
+      max,
+      roundAmount(
+        need - (this.balance[i] as number) + (this.working[i] as number) * (0.5 + this.rng.next()),
+        this.rng,
+      ),
+    );
+    row.id = this.#nextId();
+    row.second = second;
+    row.client = i;
+    row.service = service;
+    row.channel = this.channelFor(i, service);
+    row.amount = amount;
+    row.fee = 0;
+    row.status = SUCCESS;
+    row.counterparty = -1;
+    row.party = INSTITUTION_OF.BANK_TO_WALLET as number;
+    row.device = this.usualDevice(i);
+    row.fraud = 0;
     sink.row(this.#settleAndFormat(row));
   }
 
@@ -426,8 +470,14 @@ export class ShardGenerator {
     }
     this.totals.transactions++;
     const day = Math.floor(row.second / DAY);
-    const geo = day >= (table.relocDay[i] as number) ? (table.relocGeo[i] as number) : (table.geo[i] as number);
-    const party = row.party > 0 ? partyRef(row.party) : row.party < 0 ? institutionRef(row.party, geoCodes[geo] as string) : "";
+    const geo =
+      day >= (table.relocDay[i] as number) ? (table.relocGeo[i] as number) : (table.geo[i] as number);
+    const party =
+      row.party > 0
+        ? partyRef(row.party)
+        : row.party < 0
+          ? institutionRef(row.party, geoCodes[geo] as string)
+          : "";
     return (
       `${row.id},${this.#dayStrings[day]} ${this.#timeOfDay[Math.floor(row.second) % DAY]},${this.clientId(i)},` +
       `${row.counterparty >= 0 ? this.clientId(row.counterparty) : ""},${party},${service.service_code},` +

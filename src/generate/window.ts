@@ -28,12 +28,23 @@ export function makeWindow(start: string, monthCount: number): Window {
   const months = starts.slice(0, -1).map((first, m) => {
     const firstDay = Math.round((Date.parse(`${first}T00:00:00Z`) - startMs) / DAY_MS);
     const next = Math.round((Date.parse(`${starts[m + 1]}T00:00:00Z`) - startMs) / DAY_MS);
-    return { key: first.slice(0, 7), calendarMonth: Number(first.slice(5, 7)), firstDay, days: next - firstDay };
+    return {
+      key: first.slice(0, 7),
+      calendarMonth: Number(first.slice(5, 7)),
+      firstDay,
+      days: next - firstDay,
+    };
   });
   const days = (months.at(-1)?.firstDay ?? 0) + (months.at(-1)?.days ?? 0);
   const firstYear = Number(start.slice(0, 4));
   const lastYear = Number(starts.at(-2)?.slice(0, 4));
-  const holidays = { CI: new Uint8Array(days), SN: new Uint8Array(days), ML: new Uint8Array(days), BF: new Uint8Array(days), CM: new Uint8Array(days) };
+  const holidays = {
+    CI: new Uint8Array(days),
+    SN: new Uint8Array(days),
+    ML: new Uint8Array(days),
+    BF: new Uint8Array(days),
+    CM: new Uint8Array(days),
+  };
   for (const [date, list] of holidaysByDate(firstYear, lastYear)) {
     const day = Math.round((Date.parse(`${date}T00:00:00Z`) - startMs) / DAY_MS);
     if (day < 0 || day >= days) continue;
@@ -42,7 +53,15 @@ export function makeWindow(start: string, monthCount: number): Window {
   return { startMs, days, months, holidays };
 }
 
+const dayStrings = new Map<number, string>();
+
 /** YYYY-MM-DD of a day index (negative indices fall before the window). */
 export function dayIso(window: Window, day: number): string {
-  return new Date(window.startMs + day * DAY_MS).toISOString().slice(0, 10);
+  const ms = window.startMs + day * DAY_MS;
+  let text = dayStrings.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString().slice(0, 10);
+    dayStrings.set(ms, text);
+  }
+  return text;
 }

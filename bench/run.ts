@@ -1,0 +1,14 @@
+// `npm run bench -- <name> [options]`: runs one benchmark and prints its figures.
+import { benchGenerate } from "./generate.ts";
+
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
+  generate: benchGenerate,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name ? BENCHES[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [options]`);
+  process.exit(1);
+}
+await bench(args);
