@@ -160,7 +160,9 @@ function assignParents(table: ClientTable, geography: readonly GeographyRow[], r
   for (let i = 0; i < table.count; i++) {
     if (table.type[i] !== distributor) continue;
     const country = geography[table.geo[i] as number]?.countryCode as string;
-    byCountry.set(country, [...(byCountry.get(country) ?? []), i]);
+    const list = byCountry.get(country) ?? [];
+    list.push(i);
+    byCountry.set(country, list);
   }
   for (let i = 0; i < table.count; i++) {
     if (table.type[i] !== agent) continue;
@@ -187,9 +189,11 @@ function drawChanges(
   emit: (client: number, events: readonly ChangeEvent[]) => void,
 ): void {
   const byCountry = new Map<string, number[]>();
-  geography.forEach((g, index) =>
-    byCountry.set(g.countryCode, [...(byCountry.get(g.countryCode) ?? []), index]),
-  );
+  geography.forEach((g, index) => {
+    const list = byCountry.get(g.countryCode) ?? [];
+    list.push(index);
+    byCountry.set(g.countryCode, list);
+  });
   const at = (day: number) => ({ day, second: rng.between(8 * 3600, 18 * 3600 - 1) });
   for (let i = 0; i < table.count; i++) {
     const from = Math.max(0, (table.regDay[i] as number) + 1);
