@@ -4,6 +4,8 @@ import { WarehouseUnavailableError } from "../warehouse/warehouse.ts";
 export const EXIT_FAILURE = 1;
 /** The database could not be reached or opened. */
 export const EXIT_UNAVAILABLE = 2;
+/** Stopped by Ctrl-C (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
 
 /** The one way every failure leaves the CLI: a single line on stderr and a non-zero exit code. */
 export function exitWithError(message: string, code: number = EXIT_FAILURE): never {

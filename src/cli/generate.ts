@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { loadConfig } from "../config/config.ts";
-import { generate, removePartialFiles, stopWorkers } from "../generate/generate.ts";
+import { GenerateInterrupted, generate } from "../generate/generate.ts";
 import { FORMATS, resolveGenerateOptions, SCALES } from "../generate/options.ts";
-import { exitWithError } from "./exit.ts";
+import { EXIT_INTERRUPTED, exitWithError } from "./exit.ts";
 import { formatCount } from "./format.ts";
 import { type JsonOptions, printJson, withJsonOption } from "./options.ts";
 import { progressBar } from "./progress.ts";
@@ -53,16 +53,22 @@ export function generateCommand(): Command {
       out: flags.out ?? join(config.dataDir, "raw"),
     });
     const bar = progressBar(flags.json);
-    const interrupt = async () => {
-      bar.stop();
-      await stopWorkers();
-      removePartialFiles(options.out);
-      exitWithError(`interrupted: removed the partial files in ${options.out}; no manifest was written`, 130);
-    };
+    const controller = new AbortController();
+    const interrupt = () => controller.abort();
     process.once("SIGINT", interrupt);
     process.once("SIGTERM", interrupt);
     const started = performance.now();
-    const manifest = await generate(options, (p) => bar.update(p.phase, p.rows, p.total));
+    let manifest: Awaited<ReturnType<typeof generate>>;
+    try {
+      manifest = await generate(options, (p) => bar.update(p.phase, p.rows, p.total), controller.signal);
+    } catch (error) {
+      bar.stop();
+      if (error instanceof GenerateInterrupted) exitWithError(error.message, EXIT_INTERRUPTED);
+      throw error;
+    } finally {
+      process.off("SIGINT", interrupt);
+      process.off("SIGTERM", interrupt);
+    }
     bar.stop();
     const seconds = (performance.now() - started) / 1000;
     const peakRssBytes = process.resourceUsage().maxRSS * 1024;

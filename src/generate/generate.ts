@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -42,10 +42,33 @@ export interface GenerateProgress {
 
 export const MANIFEST_FILE = "manifest.json";
 
+/** The run was stopped through its AbortSignal; its partial files are gone and no manifest was written. */
+export class GenerateInterrupted extends Error {
+  override readonly name = "GenerateInterrupted";
+}
+
 /** Writes clients, client changes, monthly transaction files and, last of all, the manifest. */
 export async function generate(
   options: GenerateOptions,
   onProgress: (progress: GenerateProgress) => void = () => {},
+  signal?: AbortSignal,
+): Promise<Manifest> {
+  try {
+    return await generateFiles(options, onProgress, signal);
+  } catch (error) {
+    removePartialFiles(options.out);
+    if (signal?.aborted)
+      throw new GenerateInterrupted(
+        `interrupted: removed the partial files in ${options.out}; no manifest was written`,
+      );
+    throw error;
+  }
+}
+
+async function generateFiles(
+  options: GenerateOptions,
+  onProgress: (progress: GenerateProgress) => void,
+  signal: AbortSignal | undefined,
 ): Promise<Manifest> {
   const outDir = resolve(options.out);
   mkdirSync(outDir, { recursive: true });
@@ -74,19 +97,26 @@ export async function generate(
   };
   const expectedRows = Math.round(options.transactions * (1 + options.dirtyRate));
   let rows = 0;
-  const working = runWorkers(job, (added) => {
+  signal?.throwIfAborted();
+  const workers = startWorkers(job, (added) => {
     rows += added;
     onProgress({ phase: "transactions", rows, total: expectedRows });
   });
-  // The client files are written while the workers generate transactions.
+  const stop = () => workers.stop();
+  signal?.addEventListener("abort", stop);
   let clientFiles: WrittenFile[];
+  let results: WorkerResult[];
   try {
+    // The client files are written while the workers generate transactions.
     clientFiles = clients.writeFiles(outDir);
+    results = await workers.done;
   } catch (error) {
-    await stopWorkers();
+    await workers.stop();
     throw error;
+  } finally {
+    signal?.removeEventListener("abort", stop);
   }
-  const results = await working;
+  signal?.throwIfAborted();
   let transactionFiles = results.flatMap((r) => r.files).sort((a, b) => a.path.localeCompare(b.path));
   if (options.format === "parquet") {
     const all = [...clientFiles, ...transactionFiles];
@@ -120,8 +150,9 @@ function clearPreviousRun(outDir: string): void {
   }
 }
 
-/** Removes the `.partial` files a killed run left behind. */
-export function removePartialFiles(outDir: string): void {
+/** Removes the `.partial` files a stopped run left behind. */
+function removePartialFiles(outDir: string): void {
+  if (!existsSync(outDir)) return;
   for (const entry of readdirSync(resolve(outDir), { recursive: true, withFileTypes: true })) {
     if (entry.isFile() && entry.name.endsWith(".partial"))
       rmSync(join(entry.parentPath, entry.name), { force: true });
@@ -133,38 +164,38 @@ interface WorkerResult {
   readonly totals: ShardTotals[];
 }
 
-const activeWorkers = new Set<Worker>();
-
-/** Stops the transaction workers of a run in progress (on Ctrl-C). */
-export async function stopWorkers(): Promise<void> {
-  await Promise.all([...activeWorkers].map((w) => w.terminate()));
-}
-
-function runWorkers(job: Omit<WorkerJob, "shards">, onRows: (rows: number) => void): Promise<WorkerResult[]> {
+/** One worker thread per core (at most one per shard), each generating its shards' transaction files. */
+function startWorkers(
+  job: Omit<WorkerJob, "shards">,
+  onRows: (rows: number) => void,
+): { done: Promise<WorkerResult[]>; stop(): Promise<void> } {
   const count = Math.min(SHARDS, availableParallelism());
-  const assignments = Array.from({ length: count }, (_, w) =>
-    Array.from({ length: SHARDS }, (_, s) => s).filter((s) => s % count === w),
+  const workers: Worker[] = [];
+  const done = Promise.all(
+    Array.from({ length: count }, (_, w) => {
+      const shards = Array.from({ length: SHARDS }, (_, s) => s).filter((s) => s % count === w);
+      return new Promise<WorkerResult>((resolvePromise, reject) => {
+        const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
+          workerData: { ...job, shards } satisfies WorkerJob,
+        });
+        workers.push(worker);
+        worker.on("message", (message: WorkerMessage) => {
+          if (message.type === "progress") onRows(message.rows);
+          else resolvePromise({ files: message.files, totals: message.totals });
+        });
+        worker.on("error", reject);
+        worker.on("exit", (code) => {
+          if (code !== 0) reject(new Error(`transaction worker stopped with exit code ${code}`));
+        });
+      });
+    }),
   );
-  return Promise.all(
-    assignments.map(
-      (shards) =>
-        new Promise<WorkerResult>((resolvePromise, reject) => {
-          const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
-            workerData: { ...job, shards } satisfies WorkerJob,
-          });
-          activeWorkers.add(worker);
-          worker.on("message", (message: WorkerMessage) => {
-            if (message.type === "progress") onRows(message.rows);
-            else resolvePromise({ files: message.files, totals: message.totals });
-          });
-          worker.on("error", reject);
-          worker.on("exit", (code) => {
-            activeWorkers.delete(worker);
-            if (code !== 0) reject(new Error(`transaction worker stopped with exit code ${code}`));
-          });
-        }),
-    ),
-  );
+  return {
+    done,
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
 }
 
 function buildManifest(
