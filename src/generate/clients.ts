@@ -368,11 +368,12 @@ function writeClientsFile(
     clients.header(CLIENT_HEADER);
     for (let i = 0; i < table.count; i++) {
       const type = CLIENT_TYPES[table.type[i] as number] as ClientType;
+      const sector = CLIENT_PROFILES[type].sectors[sectors[i] as number] as string;
       const geo = geography[table.geo[i] as number] as GeographyRow;
       const parent = table.parent[i] as number;
       clients.row(
-        `${clientId(i, options.seed)},${csvText(names.make(type, geo, nameRng))},${type},` +
-          `${csvText(CLIENT_PROFILES[type].sectors[sectors[i] as number] as string)},${SIZE_BANDS[table.size[i] as number]},` +
+        `${clientId(i, options.seed)},${csvText(names.make(type, sector, geo, nameRng))},${type},` +
+          `${csvText(sector)},${SIZE_BANDS[table.size[i] as number]},` +
           `${TIERS[tiers[i] as number]},${table.kyc[i]},${geo.geoCode},${parent >= 0 ? clientId(parent, options.seed) : ""},` +
           `${dayIso(window, table.regDay[i] as number)},active\n`,
       );
@@ -429,12 +430,12 @@ class NameMaker {
     this.#companies = Array.from({ length: 400 }, () => fakerFR.company.name());
   }
 
-  make(type: ClientType, geo: GeographyRow, rng: Rng): string {
+  make(type: ClientType, sector: string, geo: GeographyRow, rng: Rng): string {
     const last = rng.pick(this.#lastNames);
     const first = rng.pick(this.#firstNames);
     switch (type) {
       case "merchant":
-        return `${rng.pick(MERCHANT_PREFIXES)} ${rng.chance(0.5) ? first : last}`;
+        return `${rng.pick(MERCHANT_PREFIXES[sector] ?? ["Ets"])} ${rng.chance(0.5) ? first : last}`;
       case "agent":
         return rng.chance(0.5) ? `Point Cash ${first} ${last}` : `Agence ${last} ${geo.localityName}`;
       case "distributor":
