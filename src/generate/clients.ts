@@ -458,18 +458,19 @@ class NameMaker {
   }
 }
 
-const MERCHANT_PREFIXES = [
-  "Boutique",
-  "Alimentation",
-  "Quincaillerie",
-  "Pharmacie",
-  "Restaurant",
-  "Salon",
-  "Ets",
-  "Maquis",
-  "Librairie",
-  "Dépôt",
-];
+/** Shop-sign words by merchant sector (the sectors of CLIENT_PROFILES.merchant). */
+const MERCHANT_PREFIXES: Record<string, readonly string[]> = {
+  "commerce de détail": ["Boutique", "Ets", "Dépôt"],
+  alimentation: ["Alimentation", "Supérette", "Dépôt"],
+  restauration: ["Restaurant", "Maquis", "Dibiterie"],
+  transport: ["Transport", "Taxi-Brousse", "Garage"],
+  "mode et textile": ["Couture", "Boutique Mode", "Tissus"],
+  électronique: ["Électronique", "Phone Center"],
+  pharmacie: ["Pharmacie", "Dépôt pharmaceutique"],
+  quincaillerie: ["Quincaillerie", "Matériaux"],
+  "beauté et coiffure": ["Salon", "Institut", "Coiffure"],
+  télécoms: ["Télécentre", "Cabine"],
+};
 const BILLER_KINDS = [
   "Société des eaux",
   "Compagnie d'électricité",
