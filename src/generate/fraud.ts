@@ -2,7 +2,7 @@ import { FRAUD_TYPES, type FraudType, serviceIndex, statusNumber } from "./catal
 import { CLIENT_TYPES, type ClientType } from "./profiles.ts";
 import { WeightedTable } from "./rng.ts";
 import { roundAmount, type ShardGenerator } from "./shard.ts";
-import { FLAG_DRAIN } from "./tx-buffer.ts";
+import { FLAG_DRAIN, type TxBuffer } from "./tx-buffer.ts";
 
 /**
  * Fraud typologies: each scenario plans a short sequence of labelled transactions around one client,
@@ -148,32 +148,10 @@ class Scene {
     return Math.min(this.last, Math.max(this.first, second));
   }
 
-  push(
-    second: number,
-    client: number,
-    service: number,
-    channel: number,
-    amount: number,
-    counterparty: number,
-    party: number,
-    device: number,
-    fraud: number,
-    status = 0,
-    flags = 0,
-  ): void {
-    this.gen.buffer.push(
-      this.clamp(second),
-      client,
-      service,
-      channel,
-      amount,
-      counterparty,
-      party,
-      device,
-      fraud,
-      status,
-      flags,
-    );
+  /** Plans one fraudulent row, kept inside the month. */
+  push(...row: Parameters<TxBuffer["push"]>): void {
+    row[0] = this.clamp(row[0]);
+    this.gen.buffer.push(...row);
   }
 }
 
