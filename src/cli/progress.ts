@@ -32,7 +32,7 @@ export function progressBar(quiet = false): ProgressBar {
       }
       const seconds = (performance.now() - startedAt) / 1000;
       const rate = seconds > 0 ? Math.round((value - started) / seconds).toLocaleString("en-US") : "-";
-      bar.setTotal(total);
+      bar.setTotal(Math.max(total, value));
       bar.update(value, { label, rate });
     },
     stop() {

@@ -102,6 +102,7 @@ export function generateClients(
   window: Window,
   geography: readonly GeographyRow[],
   outDir: string,
+  onProgress: (clients: number) => void = () => {},
 ): ClientPopulation {
   const n = options.clients;
   const rng = new Rng(options.seed, 1);
@@ -125,6 +126,7 @@ export function generateClients(
       ? -rng.between(1, OLDEST_REGISTRATION_DAYS)
       : rng.int(Math.max(1, window.days - 30));
     table.rate[i] = profile.dailyRate * (SIZE_ACTIVITY[size] ?? 1) * rng.logNormal(1, profile.activitySigma);
+    if (i % 100_000 === 99_999) onProgress(i + 1);
   }
   assignParents(table, geography, rng);
   // Scaling rates later keeps their ranking, so tiers can be set now.

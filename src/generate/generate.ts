@@ -77,7 +77,9 @@ async function generateFiles(
   const window = makeWindow(options.start, options.months);
 
   onProgress({ phase: "clients", rows: 0, total: options.clients });
-  const clients = generateClients(options, window, geography, outDir);
+  const clients = generateClients(options, window, geography, outDir, (done) =>
+    onProgress({ phase: "clients", rows: done, total: options.clients }),
+  );
   onProgress({ phase: "clients", rows: options.clients, total: options.clients });
 
   const job: Omit<WorkerJob, "shards"> = {
