@@ -301,8 +301,9 @@ function drawChanges(
       status = e.newValue;
       return true;
     });
-    if ((table.suspendTo[i] as number) !== NEVER && !consistent.some((e) => e.type === "reactivation"))
-      table.suspendTo[i] = NEVER;
+    // Keep the behaviour arrays in step with the events that survived.
+    if (!consistent.some((e) => e.type === "suspension")) table.suspendFrom[i] = NEVER;
+    if (!consistent.some((e) => e.type === "reactivation")) table.suspendTo[i] = NEVER;
     emit(i, consistent);
   }
 }

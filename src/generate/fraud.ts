@@ -1,4 +1,11 @@
-import { FRAUD_TYPES, type FraudType, serviceIndex, statusNumber } from "./catalog.ts";
+import {
+  FRAUD_TYPES,
+  type FraudType,
+  INSTITUTION_OF,
+  SERVICES,
+  serviceIndex,
+  statusNumber,
+} from "./catalog.ts";
 import { CLIENT_TYPES, type ClientType } from "./profiles.ts";
 import { WeightedTable } from "./rng.ts";
 import { roundAmount, type ShardGenerator } from "./shard.ts";
@@ -51,6 +58,7 @@ const S = {
   MERCHANT_REFUND: serviceIndex("MERCHANT_REFUND"),
   AIRTIME_WHOLESALE: serviceIndex("AIRTIME_WHOLESALE"),
 };
+const REMITTANCE_CEILING = Number(SERVICES[S.INTL_REMITTANCE_IN]?.max_amount);
 const ODDS = new WeightedTable(FRAUD_TYPES.map((t) => FRAUD_MIX[t] / MEAN_ROWS[t]));
 
 /** Plans fraud scenarios into the month while fewer than `target` fraudulent rows are planned; returns the rows. */
@@ -132,6 +140,13 @@ class Scene {
     return shard + shards * this.rng.int(Math.floor((table.count - 1 - shard) / shards) + 1);
   }
 
+  /** Where a scenario's money goes: a random client, a bank account (as for anyone) or a new person abroad. */
+  payee(service: number): [number, number] {
+    if (service === S.B2B_TRANSFER) return [this.anyClient(), 0];
+    if (service === S.WALLET_TO_BANK) return [-1, INSTITUTION_OF.WALLET_TO_BANK as number];
+    return [-1, this.newParty()];
+  }
+
   newParty(): number {
     return 2 ** 39 + this.rng.int(2 ** 30) * 256 + this.rng.int(256);
   }
@@ -175,7 +190,7 @@ const SCENARIOS: Record<FraudType, Scenario> = {
         channel,
         s.gen.plannedAmount(i, S.WALLET_TO_BANK),
         -1,
-        s.newParty(),
+        INSTITUTION_OF.WALLET_TO_BANK as number,
         device,
         fraud,
         WRONG_PIN,
@@ -185,20 +200,8 @@ const SCENARIOS: Record<FraudType, Scenario> = {
     for (let k = s.rng.between(2, 5); k > 0; k--, rows++) {
       t += s.rng.between(60, 1200);
       const service = s.rng.pick([S.B2B_TRANSFER, S.WALLET_TO_BANK, S.INTL_REMITTANCE_OUT]);
-      const counterparty = service === S.B2B_TRANSFER ? s.anyClient() : -1;
-      s.push(
-        t,
-        i,
-        service,
-        channel,
-        5_000,
-        counterparty,
-        counterparty < 0 ? s.newParty() : 0,
-        device,
-        fraud,
-        0,
-        FLAG_DRAIN,
-      );
+      const [counterparty, party] = s.payee(service);
+      s.push(t, i, service, channel, 5_000, counterparty, party, device, fraud, 0, FLAG_DRAIN);
     }
     return rows;
   },
@@ -283,20 +286,27 @@ const SCENARIOS: Record<FraudType, Scenario> = {
     const [i, day] = picked;
     const n = s.rng.between(3, 7);
     const channel = s.gen.channelFor(i, S.B2B_TRANSFER);
-    s.push(
-      s.at(day, 8, 11),
-      i,
-      S.INTL_REMITTANCE_IN,
-      channel,
-      roundAmount(n * REPORTING_THRESHOLD * 0.97, s.rng),
-      -1,
-      s.newParty(),
-      s.gen.usualDevice(i),
-      fraud,
-    );
+    // The money arrives first, in as few remittances as the service's ceiling and the client's KYC limit allow.
+    const total = n * REPORTING_THRESHOLD * 0.97;
+    const deposits = Math.ceil(total / (Math.min(REMITTANCE_CEILING, s.gen.kycLimit(i, day)) * 0.95));
+    const sender = s.newParty();
+    let t = s.at(day, 8, 10);
+    for (let k = 0; k < deposits; k++, t += s.rng.between(300, 1800)) {
+      s.push(
+        t,
+        i,
+        S.INTL_REMITTANCE_IN,
+        channel,
+        roundAmount(total / deposits, s.rng),
+        -1,
+        sender,
+        s.gen.usualDevice(i),
+        fraud,
+      );
+    }
     for (let k = 0; k < n; k++) {
       const service = s.rng.pick([S.B2B_TRANSFER, S.WALLET_TO_BANK, S.INTL_REMITTANCE_OUT]);
-      const counterparty = service === S.B2B_TRANSFER ? s.anyClient() : -1;
+      const [counterparty, party] = s.payee(service);
       const amount = Math.floor((REPORTING_THRESHOLD * (0.9 + 0.095 * s.rng.next())) / 5) * 5;
       s.push(
         s.at(day + s.rng.int(3), 12, 17),
@@ -305,12 +315,12 @@ const SCENARIOS: Record<FraudType, Scenario> = {
         channel,
         amount,
         counterparty,
-        counterparty < 0 ? s.newParty() : 0,
+        party,
         s.gen.usualDevice(i),
         fraud,
       );
     }
-    return n + 1;
+    return n + deposits;
   },
 
   /** A recent, low-KYC account collects many credits from distinct senders, then empties itself fast. */
@@ -359,7 +369,7 @@ const SCENARIOS: Record<FraudType, Scenario> = {
     for (let k = 0; k < fanOut; k++) {
       t += s.rng.between(600, 5400);
       const service = s.rng.pick([S.WALLET_TO_BANK, S.INTL_REMITTANCE_OUT, S.B2B_TRANSFER]);
-      const counterparty = service === S.B2B_TRANSFER ? s.anyClient() : -1;
+      const [counterparty, party] = s.payee(service);
       s.push(
         t,
         mule,
@@ -367,7 +377,7 @@ const SCENARIOS: Record<FraudType, Scenario> = {
         s.gen.channelFor(mule, service),
         50_000,
         counterparty,
-        counterparty < 0 ? s.newParty() : 0,
+        party,
         device,
         fraud,
         0,

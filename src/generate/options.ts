@@ -49,7 +49,7 @@ const schema = z
       .optional(),
     start: z
       .string()
-      .regex(/^\d{4}-\d{2}-01$/, "--start accepts the first day of a month, YYYY-MM-01")
+      .regex(/^\d{4}-(0[1-9]|1[0-2])-01$/, "--start accepts the first day of a month, YYYY-MM-01")
       .default("2024-01-01"),
     months: z
       .number({ error: "--months accepts a whole number" })

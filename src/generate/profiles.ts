@@ -271,7 +271,6 @@ export const AMOUNT_PROFILES: Record<ServiceCode, { readonly median: number; rea
  * with the business; a bill, a shop ticket, a cash withdrawal or a salary line does not.
  */
 export const SIZE_AMOUNT_FACTOR = [0.6, 1, 2.5, 6] as const;
-/** Largest single transaction by KYC level 1, 2, 3 (the services' own ceilings apply on top). */
 export const SIZE_SCALED_SERVICES: ReadonlySet<ServiceCode> = new Set([
   "B2B_TRANSFER",
   "BULK_SUPPLIER_PAYMENT",
@@ -288,12 +287,9 @@ export const SIZE_SCALED_SERVICES: ReadonlySet<ServiceCode> = new Set([
   "TAX_PAYMENT",
   "CUSTOMS_PAYMENT",
 ]);
+/** Largest single transaction by KYC level 1, 2, 3 (the services' own ceilings apply on top). */
 export const KYC_LIMITS = [200_000, 2_000_000, Number.POSITIVE_INFINITY] as const;
 
-/**
- * Services whose amount follows the balance rather than a fixed law: sweeps send most of the balance
- * to the bank, fundings top the balance back up towards the client's working level.
- */
 /**
  * Chance that a debit the balance cannot cover is preceded by an automatic top-up from the client's
  * linked bank account (or a float purchase, for agents and distributors) rather than failing.
@@ -309,6 +305,10 @@ export const AUTO_FUNDING: Record<ClientType, number> = {
   public_body: 0.95,
 };
 
+/**
+ * Services whose amount follows the balance rather than a fixed law: sweeps send most of the balance
+ * to the bank, fundings top the balance back up towards the client's working level.
+ */
 export const SWEEP_SERVICES: ReadonlySet<ServiceCode> = new Set(["WALLET_TO_BANK", "FLOAT_REDEMPTION"]);
 export const FUNDING_SERVICES: ReadonlySet<ServiceCode> = new Set(["BANK_TO_WALLET", "FLOAT_PURCHASE"]);
 

@@ -163,7 +163,7 @@ export class ShardGenerator {
     return clientId(i, this.input.seed);
   }
 
-  /** Generates month `m` into `sink`; returns the rows written (dirty rows included). */
+  /** Generates month `m` into `sink`, dirty rows included. */
   generateMonth(m: number, sink: FileSink): void {
     this.buffer.clear();
     this.#buildDayTables(m);
@@ -274,7 +274,7 @@ export class ShardGenerator {
       const days = activeDays(table, i, month.firstDay, end);
       const suspended = Math.max(
         0,
-        Math.min(end, table.suspendTo[i] as number) -
+        Math.min(end, table.suspendTo[i] as number, table.closeDay[i] as number) -
           Math.max(month.firstDay, table.suspendFrom[i] as number),
       );
       if (days === 0 && suspended === 0) continue;
@@ -345,7 +345,10 @@ export class ShardGenerator {
       return [partner, 0];
     }
     const institution = INSTITUTION_OF[code as keyof typeof INSTITUTION_OF];
-    if (institution !== undefined) return [-1, institution];
+    // Merchants and agents also resell airtime straight to their customers' numbers.
+    if (institution !== undefined && !(code === "AIRTIME_WHOLESALE" && this.rng.chance(AIRTIME_TO_PERSON))) {
+      return [-1, institution];
+    }
     const base = PARTY_BASES[code] ?? 500;
     const size = (table.size[i] as number) + 1;
     return [-1, hash40(i, (PARTY_OFFSETS[code] ?? 9e6) + this.rng.int(base * size), seed)];
@@ -385,12 +388,17 @@ export class ShardGenerator {
         if (debit && ((buffer.flags[r] as number) & FLAG_DRAIN) !== 0 && before > 5_000) {
           amount = roundAmount(before * (0.35 + 0.5 * rng.next()), rng, before);
         } else if (!fraud && SWEEP_SERVICES.has(service.service_code as ServiceCode) && before > 20_000) {
-          amount = roundAmount(before * (0.5 + 0.4 * rng.next()), rng, before);
+          const cap = Math.min(before, this.kycLimit(i, Math.floor((buffer.second[r] as number) / DAY)));
+          amount = roundAmount(before * (0.5 + 0.4 * rng.next()), rng, cap);
         } else if (!fraud && FUNDING_SERVICES.has(service.service_code as ServiceCode)) {
           const topUp = Math.max(amount * 0.3, (this.working[i] as number) * (1 + rng.next()) - before);
-          amount = Math.min(roundAmount(topUp, rng), Number(service.max_amount));
+          const cap = Math.min(
+            Number(service.max_amount),
+            this.kycLimit(i, Math.floor((buffer.second[r] as number) / DAY)),
+          );
+          amount = roundAmount(topUp, rng, cap);
         }
-        status = fraud ? SUCCESS : this.#randomOutcome(buffer.counterparty[r] as number);
+        status = this.#randomOutcome(buffer.counterparty[r] as number);
       }
       const fee = service.fee_payer === "none" ? 0 : serviceFee(service, amount);
       const need = amount + (service.fee_payer === "client" ? fee : 0);
@@ -428,7 +436,7 @@ export class ShardGenerator {
     const type = this.input.table.type[i] as number;
     const float = type === AGENT || type === DISTRIBUTOR;
     const service = float ? FLOAT_PURCHASE : BANK_TO_WALLET;
-    const max = Number(SERVICES[service]?.max_amount);
+    const max = Math.min(Number(SERVICES[service]?.max_amount), this.kycLimit(i, Math.floor(second / DAY)));
     const amount = Math.min(
       max,
       roundAmount(
@@ -509,7 +517,9 @@ const PARTY_BASES: Record<string, number> = {
   AGENT_CASH_OUT: 250,
   INTL_REMITTANCE_IN: 8,
   INTL_REMITTANCE_OUT: 8,
+  AIRTIME_WHOLESALE: 150,
 };
+const AIRTIME_TO_PERSON = 0.3;
 /** Keeps each service's parties apart, and merchant refunds going back to the merchant's own customers. */
 const PARTY_OFFSETS: Record<string, number> = {
   MERCHANT_PAYMENT: 1e6,
@@ -522,6 +532,7 @@ const PARTY_OFFSETS: Record<string, number> = {
   AGENT_CASH_OUT: 6e6,
   INTL_REMITTANCE_IN: 8e6,
   INTL_REMITTANCE_OUT: 8e6,
+  AIRTIME_WHOLESALE: 9e6,
 };
 
 function institutionRef(code: number, geoCode: string): string {
@@ -529,8 +540,9 @@ function institutionRef(code: number, geoCode: string): string {
 }
 
 /**
- * Amounts as people type them: a third rounded to the thousand (or five hundred), the rest to
- * the 5 francs of the smallest coin; never below 100 nor above `cap`.
+ * Amounts as people type them: from 10,000 up, 35 % rounded to the thousand; from 2,000 up, 30 % of
+ * the rest to the five hundred; everything else to the 5 francs of the smallest coin. Never below
+ * 100 nor above `cap`.
  */
 export function roundAmount(raw: number, rng: Rng, cap = Number.POSITIVE_INFINITY): number {
   let a: number;

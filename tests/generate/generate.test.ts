@@ -12,7 +12,7 @@ import { csvRows, splitQuoted, transactionFiles } from "../support/generated.ts"
 
 const root = mkdtempSync(join(tmpdir(), "momo-generate-"));
 const options = (out: string, seed = 7) =>
-  resolveGenerateOptions({ scale: "tiny", seed, fraudRate: 0.02, dirtyRate: 0.01, out: join(root, out) });
+  resolveGenerateOptions({ scale: "tiny", seed, fraudRate: 0.05, dirtyRate: 0.01, out: join(root, out) });
 
 let manifest: Manifest;
 let dir: string;
@@ -72,8 +72,8 @@ describe("generate (tiny preset)", () => {
     expect(byType).toEqual(manifest.fraudByType);
     expect(fraud.length).toBe(manifest.counts.fraudTransactions);
     const rate = fraud.length / manifest.counts.transactions;
-    expect(rate).toBeGreaterThan(0.02 * 0.85);
-    expect(rate).toBeLessThan(0.02 * 1.15);
+    expect(rate).toBeGreaterThan(0.05 * 0.85);
+    expect(rate).toBeLessThan(0.05 * 1.15);
     for (const type of FRAUD_TYPES) {
       const share = (byType[type] ?? 0) / fraud.length;
       expect(share, type).toBeGreaterThan(FRAUD_MIX[type] * 0.5);
@@ -186,6 +186,17 @@ describe("generate (tiny preset)", () => {
       if (closed && r[14] === "0")
         expect((r[1] as string).slice(0, 10) <= closed.slice(0, 10), r[0]).toBe(true);
     }
+  });
+
+  it("marks fraud only through the label columns: no counterparty form is unique to fraud", () => {
+    const partyKind = (party: string) => (party.includes("-") ? party.split("-")[0] : party.slice(0, 1));
+    const forms = (rows: string[][]) =>
+      new Set(rows.map((r) => `${r[5]}|${r[3] ? "client" : partyKind(r[4] as string)}`));
+    const legitimate = forms(clean(transactions).filter((r) => r[14] === "0"));
+    const onlyInFraud = [...forms(transactions.filter((r) => r[14] === "1"))].filter(
+      (f) => !legitimate.has(f),
+    );
+    expect(onlyInFraud).toEqual([]);
   });
 
   it("keeps balances and fees coherent: never negative, fees from the service's model", () => {
