@@ -35,7 +35,7 @@ const MEAN_ROWS: Record<FraudType, number> = {
   account_takeover: 5.5,
   agent_float_abuse: 10,
   fake_merchant: 9.5,
-  structuring: 6,
+  structuring: 8,
   mule_account: 11.5,
   velocity_burst: 20,
   round_tripping: 4.5,

@@ -386,9 +386,14 @@ export class ShardGenerator {
       const debit = service.balance_effect === "debit";
       if (status === 0) {
         if (debit && ((buffer.flags[r] as number) & FLAG_DRAIN) !== 0 && before > 5_000) {
-          amount = roundAmount(before * (0.35 + 0.5 * rng.next()), rng, before);
+          amount = roundAmount(
+            before * (0.35 + 0.5 * rng.next()),
+            rng,
+            Math.min(before, Number(service.max_amount)),
+          );
         } else if (!fraud && SWEEP_SERVICES.has(service.service_code as ServiceCode) && before > 20_000) {
-          const cap = Math.min(before, this.kycLimit(i, Math.floor((buffer.second[r] as number) / DAY)));
+          const day = Math.floor((buffer.second[r] as number) / DAY);
+          const cap = Math.min(before, this.kycLimit(i, day), Number(service.max_amount));
           amount = roundAmount(before * (0.5 + 0.4 * rng.next()), rng, cap);
         } else if (!fraud && FUNDING_SERVICES.has(service.service_code as ServiceCode)) {
           const topUp = Math.max(amount * 0.3, (this.working[i] as number) * (1 + rng.next()) - before);

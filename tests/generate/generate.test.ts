@@ -199,11 +199,12 @@ describe("generate (tiny preset)", () => {
     expect(onlyInFraud).toEqual([]);
   });
 
-  it("keeps balances and fees coherent: never negative, fees from the service's model", () => {
+  it("keeps amounts, balances and fees coherent: within ceilings, never negative, fees from the model", () => {
     const services = new Map(SERVICE_ROWS.map((s) => [s.service_code, s]));
     for (const r of clean(transactions)) {
       if (!/^\d+$/.test(r[8] as string) || !services.has(r[5] as string)) continue;
       expect(Number(r[11])).toBeGreaterThanOrEqual(0);
+      expect(Number(r[8]), r[0]).toBeLessThanOrEqual(Number(services.get(r[5] as string)?.max_amount));
       if (services.get(r[5] as string)?.fee_model === "free") expect(r[9]).toBe("0");
     }
   });
