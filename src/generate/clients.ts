@@ -14,7 +14,7 @@ import {
   YEARLY_GROWTH,
 } from "./profiles.ts";
 import { Rng, WeightedTable } from "./rng.ts";
-import { dayIso, type Window } from "./window.ts";
+import { clockTime, dayIso, type Window } from "./window.ts";
 
 export const NEVER = 2 ** 31 - 1;
 
@@ -409,15 +409,12 @@ function writeChanges(
       newValue = TIERS[next] as string;
       tier = next;
     }
-    const time = `${pad(Math.floor(e.second / 3600))}:${pad(Math.floor(e.second / 60) % 60)}:${pad(e.second % 60)}`;
     sink.row(
-      `CH${String(sink.rows + 1).padStart(9, "0")},${id},${dayIso(window, e.day)} ${time},${e.type},${e.attribute},${oldValue},${newValue}\n`,
+      `CH${String(sink.rows + 1).padStart(9, "0")},${id},${dayIso(window, e.day)} ${clockTime(e.second)},${e.type},${e.attribute},${oldValue},${newValue}\n`,
     );
     counts[e.type] = (counts[e.type] ?? 0) + 1;
   }
 }
-
-const pad = (n: number) => String(n).padStart(2, "0");
 
 /** Business names from pools drawn once from faker (French and Senegalese locales), combined per client type. */
 class NameMaker {

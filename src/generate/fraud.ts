@@ -78,7 +78,6 @@ class Scene {
   readonly m: number;
   readonly first: number;
   readonly last: number;
-  #byGeo: Map<number, number[]> | undefined;
 
   constructor(gen: ShardGenerator, m: number, first: number, last: number) {
     this.gen = gen;
@@ -108,17 +107,7 @@ class Scene {
 
   /** Another client of this shard living in the same locality (falling back to any client of the shard). */
   neighbour(i: number, day: number, exclude: readonly number[]): number {
-    if (!this.#byGeo) {
-      this.#byGeo = new Map();
-      const { table, shard, shards } = this.gen.input;
-      for (let c = shard; c < table.count; c += shards) {
-        const geo = table.geo[c] as number;
-        const list = this.#byGeo.get(geo) ?? [];
-        list.push(c);
-        this.#byGeo.set(geo, list);
-      }
-    }
-    const list = this.#byGeo.get(this.gen.input.table.geo[i] as number) ?? [];
+    const list = clientsByLocality(this.gen).get(this.gen.input.table.geo[i] as number) ?? [];
     for (let attempt = 0; attempt < 10; attempt++) {
       const c = list[this.rng.int(list.length)] as number;
       if (!exclude.includes(c) && this.gen.isActive(c, day)) return c;
@@ -168,6 +157,25 @@ class Scene {
     row[0] = this.clamp(row[0]);
     this.gen.buffer.push(...row);
   }
+}
+
+const localities = new WeakMap<ShardGenerator, Map<number, number[]>>();
+
+/** The shard's clients grouped by home locality, built once per shard. */
+function clientsByLocality(gen: ShardGenerator): Map<number, number[]> {
+  let byGeo = localities.get(gen);
+  if (!byGeo) {
+    byGeo = new Map();
+    const { table, shard, shards } = gen.input;
+    for (let c = shard; c < table.count; c += shards) {
+      const geo = table.geo[c] as number;
+      const list = byGeo.get(geo) ?? [];
+      list.push(c);
+      byGeo.set(geo, list);
+    }
+    localities.set(gen, byGeo);
+  }
+  return byGeo;
 }
 
 type Scenario = (scene: Scene, fraud: number) => number;

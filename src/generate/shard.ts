@@ -36,7 +36,7 @@ import {
 } from "./profiles.ts";
 import { Rng, WeightedTable } from "./rng.ts";
 import { FLAG_DRAIN, TxBuffer } from "./tx-buffer.ts";
-import type { Window } from "./window.ts";
+import { clockTime, dayIso, type Window } from "./window.ts";
 
 export interface ShardInput {
   readonly shard: number;
@@ -109,7 +109,6 @@ export class ShardGenerator {
   readonly #cashChannels = new WeightedTable([15, 0, 0, 0, 85]);
   readonly #bulkChannels = new WeightedTable([0, 0, 60, 40, 0]);
   #dayTables: WeightedTable[] = [];
-  readonly #timeOfDay: string[];
   readonly #dayStrings: string[];
   #fraudOwed = 0;
   #monthKey = "";
@@ -149,14 +148,7 @@ export class ShardGenerator {
     );
     this.#hourTables = PROFILE_NAMES.map((p) => new WeightedTable(HOUR_PROFILES[p]));
     this.#channelTables = CLIENT_TYPES.map((t) => new WeightedTable(CLIENT_PROFILES[t].channels));
-    const pad = (n: number) => String(n).padStart(2, "0");
-    this.#timeOfDay = Array.from(
-      { length: DAY },
-      (_, s) => `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`,
-    );
-    this.#dayStrings = Array.from({ length: input.window.days }, (_, d) =>
-      new Date(input.window.startMs + d * DAY * 1000).toISOString().slice(0, 10),
-    );
+    this.#dayStrings = Array.from({ length: input.window.days }, (_, d) => dayIso(input.window, d));
   }
 
   clientId(i: number): string {
@@ -392,16 +384,11 @@ export class ShardGenerator {
             Math.min(before, Number(service.max_amount)),
           );
         } else if (!fraud && SWEEP_SERVICES.has(service.service_code as ServiceCode) && before > 20_000) {
-          const day = Math.floor((buffer.second[r] as number) / DAY);
-          const cap = Math.min(before, this.kycLimit(i, day), Number(service.max_amount));
+          const cap = Math.min(before, this.#ceiling(i, service, buffer.second[r] as number));
           amount = roundAmount(before * (0.5 + 0.4 * rng.next()), rng, cap);
         } else if (!fraud && FUNDING_SERVICES.has(service.service_code as ServiceCode)) {
           const topUp = Math.max(amount * 0.3, (this.working[i] as number) * (1 + rng.next()) - before);
-          const cap = Math.min(
-            Number(service.max_amount),
-            this.kycLimit(i, Math.floor((buffer.second[r] as number) / DAY)),
-          );
-          amount = roundAmount(topUp, rng, cap);
+          amount = roundAmount(topUp, rng, this.#ceiling(i, service, buffer.second[r] as number));
         }
         status = this.#randomOutcome(buffer.counterparty[r] as number);
       }
@@ -441,7 +428,7 @@ export class ShardGenerator {
     const type = this.input.table.type[i] as number;
     const float = type === AGENT || type === DISTRIBUTOR;
     const service = float ? FLOAT_PURCHASE : BANK_TO_WALLET;
-    const max = Math.min(Number(SERVICES[service]?.max_amount), this.kycLimit(i, Math.floor(second / DAY)));
+    const max = this.#ceiling(i, SERVICES[service] as ServiceRow, second);
     const amount = Math.min(
       max,
       roundAmount(
@@ -462,6 +449,11 @@ export class ShardGenerator {
     row.device = this.usualDevice(i);
     row.fraud = 0;
     sink.row(this.#settleAndFormat(row));
+  }
+
+  /** The largest amount client `i` may move with `service` at `second`: the service's and the KYC ceiling. */
+  #ceiling(i: number, service: ServiceRow, second: number): number {
+    return Math.min(Number(service.max_amount), this.kycLimit(i, Math.floor(second / DAY)));
   }
 
   #nextId(): string {
@@ -492,7 +484,7 @@ export class ShardGenerator {
           ? institutionRef(row.party, geoCodes[geo] as string)
           : "";
     return (
-      `${row.id},${this.#dayStrings[day]} ${this.#timeOfDay[Math.floor(row.second) % DAY]},${this.clientId(i)},` +
+      `${row.id},${this.#dayStrings[day]} ${clockTime(Math.floor(row.second) % DAY)},${this.clientId(i)},` +
       `${row.counterparty >= 0 ? this.clientId(row.counterparty) : ""},${party},${service.service_code},` +
       `${CHANNELS[row.channel]},${STATUS_ROWS[row.status - 1]?.status_code},${row.amount},${row.fee},${geoCurrency[geo]},` +
       `${this.balance[i]},${deviceRef(row.device)},${geoCodes[geo]},${row.fraud ? 1 : 0},${row.fraud ? FRAUD_TYPES[row.fraud - 1] : ""}\n`

@@ -65,3 +65,15 @@ export function dayIso(window: Window, day: number): string {
   }
   return text;
 }
+
+const pad = (n: number) => String(n).padStart(2, "0");
+let clock: string[] | undefined;
+
+/** HH:MM:SS of a second of the day (0 … 86,399), from a table built once. */
+export function clockTime(second: number): string {
+  clock ??= Array.from(
+    { length: 86_400 },
+    (_, s) => `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`,
+  );
+  return clock[second] as string;
+}
