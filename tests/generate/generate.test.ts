@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { generate, type Manifest } from "../../src/generate/generate.ts";
 import { resolveGenerateOptions } from "../../src/generate/options.ts";
 import { CLIENT_PROFILES, HOUR_PROFILES } from "../../src/generate/profiles.ts";
 import { SERVICE_ROWS } from "../../src/reference/services.ts";
-import { csvRows, splitQuoted, transactionFiles } from "../support/generated.ts";
+import { csvRows, readClients, transactionFiles } from "../support/generated.ts";
 
 const root = mkdtempSync(join(tmpdir(), "momo-generate-"));
 const options = (out: string, seed = 7) =>
@@ -23,8 +23,7 @@ beforeAll(async () => {
   dir = join(root, "a");
   manifest = await generate(options("a"));
   transactions = transactionFiles(dir).flatMap(csvRows);
-  const clientLines = readFileSync(join(dir, "clients.csv"), "utf8").trim().split("\n").slice(1);
-  clients = new Map(clientLines.map((line) => splitQuoted(line)).map((f) => [f[0] as string, f]));
+  clients = readClients(dir);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -173,18 +172,20 @@ describe("generate (tiny preset)", () => {
   });
 
   it("keeps clients' transactions inside their lives: after registration, never after closure", () => {
-    const closedAt = new Map(
-      csvRows(join(dir, "client_changes.csv"))
-        .filter((c) => c[3] === "closure")
-        .map((c) => [c[1] as string, c[2] as string]),
-    );
-    for (const r of clean(transactions)) {
-      const client = clients.get(r[2] as string);
-      if (!client || !isCleanTimestamp(r[1] as string)) continue;
-      expect((r[1] as string) > (client[9] as string), r[0]).toBe(true);
-      const closed = closedAt.get(r[2] as string);
-      if (closed && r[14] === "0")
-        expect((r[1] as string).slice(0, 10) <= closed.slice(0, 10), r[0]).toBe(true);
+    for (const out of ["a", "c"]) {
+      const closedAt = new Map(
+        csvRows(join(root, out, "client_changes.csv"))
+          .filter((c) => c[3] === "closure")
+          .map((c) => [c[1] as string, c[2] as string]),
+      );
+      const registered = new Map([...readClients(join(root, out))].map(([id, f]) => [id, f[9] as string]));
+      for (const r of clean(transactionFiles(join(root, out)).flatMap(csvRows))) {
+        const registration = registered.get(r[2] as string);
+        if (!registration || !isCleanTimestamp(r[1] as string)) continue;
+        expect((r[1] as string) > registration, `${out} ${r[0]}`).toBe(true);
+        const closed = closedAt.get(r[2] as string);
+        if (closed) expect((r[1] as string).slice(0, 10) <= closed.slice(0, 10), `${out} ${r[0]}`).toBe(true);
+      }
     }
   });
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseCsv } from "../../src/reference/geography.ts";
 
 /** Data lines of a generated CSV (header dropped), split on commas: the generator quotes only client names. */
 export function csvRows(path: string): string[][] {
@@ -17,22 +18,9 @@ export function transactionFiles(dir: string): string[] {
     .map((p) => join(dir, "transactions", p));
 }
 
-/** Splits one clients.csv line, honouring RFC 4180 quotes. */
-export function splitQuoted(line: string): string[] {
-  const fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted && c === '"' && line[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (c === '"') quoted = !quoted;
-    else if (c === "," && !quoted) {
-      fields.push(field);
-      field = "";
-    } else field += c;
-  }
-  fields.push(field);
-  return fields;
+/** clients.csv by client id, read with the project's own RFC 4180 parser (client names may hold commas). */
+export function readClients(dir: string): Map<string, string[]> {
+  const path = join(dir, "clients.csv");
+  const [, ...records] = parseCsv(readFileSync(path, "utf8"), path);
+  return new Map(records.map(({ fields }) => [fields[0] as string, fields]));
 }
