@@ -2,7 +2,8 @@ import { DIRTY_KINDS, type DirtyKind } from "./catalog.ts";
 import type { FileSink } from "./file-sink.ts";
 import type { Rng } from "./rng.ts";
 
-const BAD_AMOUNTS = ["12 500", "1.250,00", "abc", "15000XOF", "1e", "5-000"];
+// A decimal comma forces CSV quoting, as any CSV writer would do.
+const BAD_AMOUNTS = ["12 500", '"1.250,00"', "abc", "15000XOF", "1e", "5-000"];
 const UNKNOWN_SERVICES = ["CRYPTO_PURCHASE", "BET_PAYMENT", "SVC_999"];
 
 /**

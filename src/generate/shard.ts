@@ -410,6 +410,11 @@ export class ShardGenerator {
       row.status = status;
       row.counterparty = buffer.counterparty[r] as number;
       row.party = buffer.party[r] as number;
+      if (row.counterparty >= 0 && (this.input.table.regDay[row.counterparty] as number) > row.second / DAY) {
+        // Not a client yet on that day: the same business is paid as an outside party.
+        row.party = hash40(row.counterparty, 7, this.input.seed) + 1;
+        row.counterparty = -1;
+      }
       row.device = buffer.device[r] as number;
       row.fraud = fraud;
       const line = this.#settleAndFormat(row);

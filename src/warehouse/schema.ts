@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Engine, Warehouse } from "./warehouse.ts";
 
 export const WAREHOUSE_SCHEMA = "dwh";
+export const AUDIT_SCHEMA = "dwh_audit";
+export const AUDIT_TABLES = ["etl_batches", "etl_rejects", "client_change_events"] as const;
 
 export const DIMENSION_TABLES = [
   "dim_date",
@@ -28,6 +30,7 @@ const MODELS: readonly Model[] = [
   ...DIMENSION_TABLES.map((name) => ({ name })),
   ...FACT_TABLES.map((name) => ({ name })),
   ...VIEWS.map((name) => ({ name })),
+  { name: "audit" },
   { name: "foreign_keys", engines: ["postgres"] },
   { name: "indexes", engines: ["postgres"] },
   { name: "comments" },

@@ -138,6 +138,9 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       const result = await work(this);
       await this.exec("COMMIT");
+      // Fold the WAL into the file now: DuckDB 1.5 cannot replay a WAL that comments a table whose
+      // column default calls a function ("GetDefaultDatabase with no default database set").
+      await this.exec("CHECKPOINT");
       return result;
     } catch (error) {
       await this.exec("ROLLBACK");

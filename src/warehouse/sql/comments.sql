@@ -89,7 +89,7 @@ COMMENT ON COLUMN dwh.dim_geography.longitude IS 'Longitude in decimal degrees (
 COMMENT ON COLUMN dwh.dim_geography.population IS 'Approximate population; weights where synthetic clients live.';
 
 COMMENT ON TABLE dwh.dim_client IS 'B2B clients (merchants, agents, distributors, SMEs, corporates, billers, NGOs, public bodies) as a Slowly Changing Dimension of Type 2: one row per version.';
-COMMENT ON COLUMN dwh.dim_client.client_key IS 'Surrogate key of one version of the client.';
+COMMENT ON COLUMN dwh.dim_client.client_key IS 'Surrogate key of one version of the client, assigned by the ETL in (client_id, valid_from) order so that every engine gives the same keys.';
 COMMENT ON COLUMN dwh.dim_client.client_id IS 'Natural, pseudonymous client identifier, the same across versions (never a phone number).';
 COMMENT ON COLUMN dwh.dim_client.version IS 'Version number, 1 for the registration, +1 for each change.';
 COMMENT ON COLUMN dwh.dim_client.client_name IS 'Trading name of the business.';
@@ -164,3 +164,47 @@ COMMENT ON COLUMN dwh.fact_daily_client_summary.updated_at IS 'When the row was 
 
 COMMENT ON VIEW dwh.v_kpi_overview IS 'Monthly KPIs: active clients, transactions by outcome, value, fees, fraud, success and fraud rates, average ticket.';
 COMMENT ON VIEW dwh.v_rfm_segmentation IS 'RFM per client over the 365 days up to the last loaded day: quintile scores (5 = best) and a rule-based segment.';
+
+COMMENT ON TABLE dwh_audit.etl_batches IS 'One row per ETL run: its input, status and counts; for a succeeded batch, in = loaded + rejected for transactions, clients and change events.';
+COMMENT ON COLUMN dwh_audit.etl_batches.batch_id IS 'Batch number; the batch_id of every row the batch wrote.';
+COMMENT ON COLUMN dwh_audit.etl_batches.input_path IS 'The input directory or file as given to momo etl run.';
+COMMENT ON COLUMN dwh_audit.etl_batches.input_format IS 'generated (momo generate output) or paysim (PaySim CSV export).';
+COMMENT ON COLUMN dwh_audit.etl_batches.input_checksum IS 'SHA-256 over the input files'' relative paths and contents; an input already loaded is skipped.';
+COMMENT ON COLUMN dwh_audit.etl_batches.input_files IS 'Number of input files read.';
+COMMENT ON COLUMN dwh_audit.etl_batches.input_bytes IS 'Total size of the input files in bytes.';
+COMMENT ON COLUMN dwh_audit.etl_batches.started_at IS 'When the run started.';
+COMMENT ON COLUMN dwh_audit.etl_batches.finished_at IS 'When the run ended; NULL while running or if the process was killed.';
+COMMENT ON COLUMN dwh_audit.etl_batches.status IS 'running, succeeded, failed (nothing of it kept) or skipped (input already loaded).';
+COMMENT ON COLUMN dwh_audit.etl_batches.message IS 'Error of a failed batch, or why a batch was skipped.';
+COMMENT ON COLUMN dwh_audit.etl_batches.rows_in IS 'Transaction records read (data lines, header excluded).';
+COMMENT ON COLUMN dwh_audit.etl_batches.rows_loaded IS 'Transaction records loaded into fact_transactions.';
+COMMENT ON COLUMN dwh_audit.etl_batches.rows_rejected IS 'Transaction records quarantined in etl_rejects.';
+COMMENT ON COLUMN dwh_audit.etl_batches.clients_in IS 'Client registration records read.';
+COMMENT ON COLUMN dwh_audit.etl_batches.clients_loaded IS 'Client registrations accepted (new clients, and identical repeats of known ones).';
+COMMENT ON COLUMN dwh_audit.etl_batches.clients_rejected IS 'Client registrations quarantined in etl_rejects.';
+COMMENT ON COLUMN dwh_audit.etl_batches.changes_in IS 'Client change events read.';
+COMMENT ON COLUMN dwh_audit.etl_batches.changes_loaded IS 'Change events accepted (new, and identical repeats of known ones).';
+COMMENT ON COLUMN dwh_audit.etl_batches.changes_rejected IS 'Change events quarantined in etl_rejects.';
+COMMENT ON COLUMN dwh_audit.etl_batches.client_versions_written IS 'dim_client versions inserted or corrected by the batch.';
+COMMENT ON COLUMN dwh_audit.etl_batches.facts_repointed IS 'Earlier facts moved to another client version because a late change split the version they pointed at.';
+COMMENT ON COLUMN dwh_audit.etl_batches.summary_days_rebuilt IS 'Days of fact_daily_client_summary rebuilt by the batch.';
+
+COMMENT ON TABLE dwh_audit.etl_rejects IS 'Quarantine: every input record the ETL refused, with the field and reason; nothing is dropped silently.';
+COMMENT ON COLUMN dwh_audit.etl_rejects.batch_id IS 'Batch that read the record (etl_batches).';
+COMMENT ON COLUMN dwh_audit.etl_rejects.source_file IS 'Input file, relative to the input directory.';
+COMMENT ON COLUMN dwh_audit.etl_rejects.line_number IS 'Line of the record in its file (1 = header), or row number in a Parquet file (1 = first row).';
+COMMENT ON COLUMN dwh_audit.etl_rejects.record_kind IS 'transaction, client or client_change.';
+COMMENT ON COLUMN dwh_audit.etl_rejects.field IS 'The offending field; NULL when the whole record is at fault (broken line, encoding).';
+COMMENT ON COLUMN dwh_audit.etl_rejects.reason IS 'Reason code, e.g. malformed_amount, unknown_client, duplicate_id (docs/etl.md lists them all).';
+COMMENT ON COLUMN dwh_audit.etl_rejects.message IS 'Readable explanation naming the value at fault.';
+COMMENT ON COLUMN dwh_audit.etl_rejects.raw_record IS 'The record exactly as read.';
+
+COMMENT ON TABLE dwh_audit.client_change_events IS 'Client change events as received, one per attribute change; dim_client versions are folded from them.';
+COMMENT ON COLUMN dwh_audit.client_change_events.change_id IS 'Source identifier of the event.';
+COMMENT ON COLUMN dwh_audit.client_change_events.client_id IS 'Durable client identifier.';
+COMMENT ON COLUMN dwh_audit.client_change_events.effective_at IS 'When the change took effect; events at the same instant open one version together.';
+COMMENT ON COLUMN dwh_audit.client_change_events.change_type IS 'tier_change, kyc_upgrade, relocation, suspension, reactivation or closure.';
+COMMENT ON COLUMN dwh_audit.client_change_events.attribute IS 'The dim_client attribute changed (geo_code stands for geography_key).';
+COMMENT ON COLUMN dwh_audit.client_change_events.old_value IS 'Value before the change, as the source stated it.';
+COMMENT ON COLUMN dwh_audit.client_change_events.new_value IS 'Value from effective_at on.';
+COMMENT ON COLUMN dwh_audit.client_change_events.batch_id IS 'Batch that loaded the event (etl_batches).';

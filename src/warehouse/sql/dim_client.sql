@@ -1,7 +1,7 @@
 -- SCD Type 2: one row per version of a client; a new version opens whenever a tracked attribute changes.
 CREATE TABLE IF NOT EXISTS dwh.dim_client (
   -- keys
-  client_key            BIGINT       NOT NULL PRIMARY KEY DEFAULT nextval('dwh.seq_client_key'),
+  client_key            BIGINT       NOT NULL PRIMARY KEY,
   client_id             VARCHAR      NOT NULL,
   version               INTEGER      NOT NULL CHECK (version >= 1),
   -- attributes (tracked: a change opens a new version)

@@ -1,4 +1,6 @@
--- PostgreSQL: keyed by (date_key, client_id); foreign keys in foreign_keys.postgres.sql. Columns match DuckDB.
+-- PostgreSQL: keyed by (date_key, client_id) and range-partitioned by month like fact_transactions, so the ETL
+-- rebuilds a month's partition aside and attaches it (foreign keys checked in one pass, not row by row).
+-- Foreign keys in foreign_keys.postgres.sql. Columns match DuckDB.
 CREATE TABLE IF NOT EXISTS dwh.fact_daily_client_summary (
   -- keys
   date_key                INTEGER      NOT NULL,
@@ -35,4 +37,7 @@ CREATE TABLE IF NOT EXISTS dwh.fact_daily_client_summary (
   updated_at              TIMESTAMP    NOT NULL DEFAULT localtimestamp,
   PRIMARY KEY (date_key, client_id),
   CHECK (success_count + failed_count + reversed_count <= tx_count)
-);
+) PARTITION BY RANGE (date_key);
+
+SELECT dwh.ensure_month_partition('fact_daily_client_summary', month_start::date)
+  FROM generate_series(DATE '2024-01-01', DATE '2027-12-01', INTERVAL '1 month') AS month_start;

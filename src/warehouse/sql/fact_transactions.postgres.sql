@@ -35,5 +35,5 @@ CREATE TABLE IF NOT EXISTS dwh.fact_transactions (
 ) PARTITION BY RANGE (date_key);
 
 -- One partition per month of the calendar dimension (2024-01 … 2027-12).
-SELECT dwh.ensure_month_partition(month_start::date)
+SELECT dwh.ensure_month_partition('fact_transactions', month_start::date)
   FROM generate_series(DATE '2024-01-01', DATE '2027-12-01', INTERVAL '1 month') AS month_start;

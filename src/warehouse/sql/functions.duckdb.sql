@@ -12,4 +12,4 @@ CREATE OR REPLACE MACRO dwh.days_between(a, b) AS
   CAST(date_diff('day', CAST(a AS DATE), CAST(b AS DATE)) AS INTEGER);
 
 CREATE OR REPLACE MACRO dwh.safe_ratio(numerator, denominator) AS
-  CAST(CAST(numerator AS DOUBLE PRECISION) / NULLIF(denominator, 0) AS DECIMAL(12, 6));
+  CAST(CAST(numerator AS DOUBLE PRECISION) / NULLIF(denominator, 0) AS DECIMAL(24, 6));

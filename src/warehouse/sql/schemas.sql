@@ -1,4 +1,5 @@
 CREATE SCHEMA IF NOT EXISTS dwh;
+-- The ETL's scratch tables, created and dropped inside each batch's transaction: empty between batches.
+CREATE SCHEMA IF NOT EXISTS dwh_stage;
 
-CREATE SEQUENCE IF NOT EXISTS dwh.seq_client_key START 1;
 CREATE SEQUENCE IF NOT EXISTS dwh.seq_transaction_key START 1;

@@ -1,0 +1,224 @@
+import type { SqlValue } from "../warehouse/warehouse.ts";
+import { isIdentifier, parseDate, parseTimestamp } from "./fields.ts";
+import type { SourceRecord } from "./records.ts";
+import type { References } from "./references.ts";
+import type { Reject } from "./rejects.ts";
+
+export const CLIENT_FIELDS = [
+  "client_id",
+  "client_name",
+  "client_type",
+  "sector",
+  "size_band",
+  "tier",
+  "kyc_level",
+  "geo_code",
+  "parent_client_id",
+  "registration_date",
+  "status",
+];
+export const CHANGE_FIELDS = [
+  "change_id",
+  "client_id",
+  "effective_at",
+  "change_type",
+  "attribute",
+  "old_value",
+  "new_value",
+];
+
+export const SIZE_BANDS = new Set(["micro", "small", "medium", "large"]);
+export const TIERS = new Set(["bronze", "silver", "gold", "platinum"]);
+export const STATUSES = new Set(["active", "suspended", "closed"]);
+export const CHANGE_TYPES = new Set([
+  "tier_change",
+  "kyc_upgrade",
+  "relocation",
+  "suspension",
+  "reactivation",
+  "closure",
+  "profile_update",
+]);
+const KYC = new Set(["1", "2", "3"]);
+const LABEL = /^[a-z][a-z0-9_]{0,39}$/;
+
+interface Context {
+  readonly refs: References;
+  /** Today, `YYYY-MM-DD`, and now, `YYYY-MM-DD HH:MM:SS`. */
+  readonly now: string;
+  readonly file: string;
+}
+
+function rejecter(rec: SourceRecord, ctx: Context, kind: Reject["kind"]) {
+  return (field: string | null, reason: string, message: string): Reject => ({
+    file: ctx.file,
+    line: rec.line,
+    kind,
+    field,
+    reason,
+    message,
+    raw: rec.raw,
+  });
+}
+
+/**
+ * Checks one value of a client attribute and returns it as dim_client stores it (geo_code becomes a
+ * geography_key), or a reason and message when it is not valid.
+ */
+export function checkAttribute(
+  attribute: string,
+  value: string,
+  refs: References,
+): { value: SqlValue } | { reason: string; message: string } {
+  const bad = (reason: string, message: string) => ({ reason, message });
+  switch (attribute) {
+    case "client_name":
+      return value.trim() === "" || value.length > 200
+        ? bad("invalid_value", "client_name must hold 1 to 200 characters")
+        : { value };
+    case "client_type":
+      return LABEL.test(value)
+        ? { value }
+        : bad("invalid_value", `client_type "${value}" is not a lower-case label`);
+    case "sector":
+      return value.trim() === "" || value.length > 80
+        ? bad("invalid_value", "sector must hold 1 to 80 characters")
+        : { value };
+    case "size_band":
+      return SIZE_BANDS.has(value)
+        ? { value }
+        : bad("invalid_enum", `size_band "${value}" is not one of micro, small, medium, large`);
+    case "tier":
+      return TIERS.has(value)
+        ? { value }
+        : bad("invalid_enum", `tier "${value}" is not one of bronze, silver, gold, platinum`);
+    case "kyc_level":
+      return KYC.has(value)
+        ? { value: Number(value) }
+        : bad("out_of_range", `kyc_level "${value}" is not 1, 2 or 3`);
+    case "geo_code": {
+      const key = refs.geographies.get(value);
+      return key === undefined
+        ? bad("unknown_geography", `geo_code "${value}" is not in dim_geography`)
+        : { value: key };
+    }
+    case "parent_client_id":
+      return value === ""
+        ? { value: null }
+        : isIdentifier(value)
+          ? { value }
+          : bad("invalid_identifier", `parent_client_id "${value}" is not an identifier`);
+    case "status":
+      return STATUSES.has(value)
+        ? { value }
+        : bad("invalid_enum", `status "${value}" is not one of active, suspended, closed`);
+    default:
+      return bad("unknown_attribute", `attribute "${attribute}" is not a tracked client attribute`);
+  }
+}
+
+/** A client registration as a dwh_stage.clients row, or why it is refused. */
+export function checkClient(rec: SourceRecord, ctx: Context): SqlValue[] | Reject {
+  const reject = rejecter(rec, ctx, "client");
+  if (rec.badEncoding) return reject(null, "invalid_encoding", "the record is not valid UTF-8");
+  const f = rec.fields;
+  if (f.length !== CLIENT_FIELDS.length) {
+    return reject(null, "broken_line", `expected ${CLIENT_FIELDS.length} fields, found ${f.length}`);
+  }
+  const clientId = f[0] as string;
+  if (clientId === "") return reject("client_id", "missing_value", "client_id is empty");
+  if (!isIdentifier(clientId))
+    return reject("client_id", "invalid_identifier", `client_id "${clientId}" is not an identifier`);
+  const values: SqlValue[] = [ctx.file, rec.line, clientId];
+  for (const [i, field] of CLIENT_FIELDS.entries()) {
+    if (i === 0 || field === "registration_date") continue;
+    const checked = checkAttribute(field, f[i] as string, ctx.refs);
+    if ("reason" in checked) return reject(field, checked.reason, checked.message);
+    values.push(checked.value);
+    if (field === "parent_client_id") {
+      const registration = f[9] as string;
+      const day = parseDate(registration);
+      if (day === null)
+        return reject(
+          "registration_date",
+          "malformed_date",
+          `registration_date "${registration}" is not a date YYYY-MM-DD`,
+        );
+      if (registration > ctx.now.slice(0, 10)) {
+        return reject(
+          "registration_date",
+          "future_timestamp",
+          `registration_date ${registration} is in the future`,
+        );
+      }
+      values.push(registration);
+    }
+  }
+  values.push(rec.raw);
+  return values;
+}
+
+/** A client change event as a dwh_stage.client_changes row, or why it is refused. */
+export function checkChange(rec: SourceRecord, ctx: Context): SqlValue[] | Reject {
+  const reject = rejecter(rec, ctx, "client_change");
+  if (rec.badEncoding) return reject(null, "invalid_encoding", "the record is not valid UTF-8");
+  const f = rec.fields;
+  if (f.length !== CHANGE_FIELDS.length) {
+    return reject(null, "broken_line", `expected ${CHANGE_FIELDS.length} fields, found ${f.length}`);
+  }
+  const [changeId, clientId, effective, changeType, attribute, oldValue, newValue] = f as string[] as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (!isIdentifier(changeId))
+    return reject(
+      "change_id",
+      changeId === "" ? "missing_value" : "invalid_identifier",
+      `change_id "${changeId}" is not an identifier`,
+    );
+  if (!isIdentifier(clientId))
+    return reject(
+      "client_id",
+      clientId === "" ? "missing_value" : "invalid_identifier",
+      `client_id "${clientId}" is not an identifier`,
+    );
+  const at = parseTimestamp(effective);
+  if (at === null)
+    return reject(
+      "effective_at",
+      "malformed_date",
+      `effective_at "${effective}" is not a date-time YYYY-MM-DD HH:MM:SS`,
+    );
+  if (at.text > ctx.now)
+    return reject("effective_at", "future_timestamp", `effective_at ${at.text} is in the future`);
+  if (!CHANGE_TYPES.has(changeType))
+    return reject("change_type", "invalid_enum", `change_type "${changeType}" is not a known change type`);
+  if (attribute === "registration_date" || attribute === "client_id") {
+    return reject("attribute", "unknown_attribute", `attribute "${attribute}" cannot change`);
+  }
+  const checked = checkAttribute(attribute, newValue, ctx.refs);
+  if ("reason" in checked) {
+    return reject(
+      checked.reason === "unknown_attribute" ? "attribute" : "new_value",
+      checked.reason,
+      checked.message,
+    );
+  }
+  return [
+    ctx.file,
+    rec.line,
+    changeId,
+    clientId,
+    at.text,
+    changeType,
+    attribute,
+    oldValue === "" ? null : oldValue,
+    newValue,
+    rec.raw,
+  ];
+}

@@ -1,0 +1,41 @@
+import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
+import { qualified } from "../warehouse/warehouse.ts";
+
+/** Where the two engines need different SQL for the same ETL step; everything else is shared. */
+export interface EtlDialect {
+  /** Session settings and the lock that keeps two batches from running at once. */
+  beginBatch(tx: Warehouse): Promise<void>;
+  createStage(tx: Warehouse, table: TableRef, ddl: string): Promise<void>;
+  /** Fresh statistics so the planner sees the staged rows. */
+  analyze(tx: Warehouse, table: TableRef): Promise<void>;
+}
+
+export const DUCKDB_DIALECT: EtlDialect = {
+  async beginBatch() {},
+  async createStage(tx, table, ddl) {
+    await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; CREATE TABLE ${qualified(table)} ${ddl}`);
+  },
+  async analyze() {},
+};
+
+/** Any number that is the same in every process: the advisory lock that serialises ETL batches. */
+const BATCH_LOCK = 72_616_600;
+
+export const POSTGRES_DIALECT: EtlDialect = {
+  async beginBatch(tx) {
+    await tx.query(`SELECT pg_advisory_xact_lock(${BATCH_LOCK})`);
+    await tx.exec("SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'");
+  },
+  async createStage(tx, table, ddl) {
+    await tx.exec(
+      `DROP TABLE IF EXISTS ${qualified(table)}; CREATE UNLOGGED TABLE ${qualified(table)} ${ddl}`,
+    );
+  },
+  async analyze(tx, table) {
+    await tx.exec(`ANALYZE ${qualified(table)}`);
+  },
+};
+
+export function dialectOf(wh: Warehouse): EtlDialect {
+  return wh.engine === "postgres" ? POSTGRES_DIALECT : DUCKDB_DIALECT;
+}

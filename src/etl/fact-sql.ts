@@ -1,0 +1,178 @@
+/** Shared SQL of the fact and summary loads: the same text runs on DuckDB and PostgreSQL. */
+
+export const FACT_COLUMNS = [
+  "transaction_id",
+  "date_key",
+  "time_key",
+  "client_key",
+  "client_id",
+  "counterparty_client_key",
+  "counterparty_client_id",
+  "counterparty_ref",
+  "service_key",
+  "channel_key",
+  "status_key",
+  "geography_key",
+  "transaction_at",
+  "amount",
+  "fee",
+  "currency_code",
+  "balance_after",
+  "device_ref",
+  "is_fraud",
+  "fraud_type",
+  "batch_id",
+].join(", ");
+
+/** Staged rows without a verdict, keyed: each fact points at the client versions valid at its time. */
+export function stagedFactsSql(batchId: number, where = "TRUE"): string {
+  return `
+SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
+       cp.client_key AS counterparty_client_key, s.counterparty_client_id, s.counterparty_ref,
+       s.service_key, s.channel_key, s.status_key, s.geography_key, s.transaction_at,
+       s.amount, s.fee, s.currency_code, s.balance_after, s.device_ref, s.is_fraud, s.fraud_type,
+       CAST(${batchId} AS BIGINT) AS batch_id
+  FROM dwh_stage.transactions AS s
+  JOIN dwh.dim_client AS c
+    ON c.client_id = s.client_id AND s.transaction_at >= c.valid_from AND s.transaction_at < c.valid_to
+  LEFT JOIN dwh.dim_client AS cp
+    ON cp.client_id = s.counterparty_client_id AND s.transaction_at >= cp.valid_from AND s.transaction_at < cp.valid_to
+ WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)
+   AND ${where}`;
+}
+
+/**
+ * Set-based checks of the staged transactions, in priority order: the client and counterparty must be
+ * registered by the transaction's time, and the id must be new both within the input and in the warehouse.
+ */
+export const VERDICTS_SQL = `
+INSERT INTO dwh_stage.transaction_verdicts (row_no, field, reason, message)
+WITH ranked AS (
+  SELECT s.row_no, s.transaction_id, s.transaction_at, s.client_id, s.counterparty_client_id,
+         ROW_NUMBER() OVER (PARTITION BY s.transaction_id ORDER BY s.row_no) AS occurrence,
+         FIRST_VALUE(s.source_file || ' line ' || CAST(s.line_number AS VARCHAR))
+           OVER (PARTITION BY s.transaction_id ORDER BY s.row_no) AS first_seen
+    FROM dwh_stage.transactions AS s
+),
+loaded AS (
+  SELECT f.transaction_id, MIN(f.batch_id) AS batch_id
+    FROM dwh.fact_transactions AS f
+   WHERE f.transaction_id IN (SELECT transaction_id FROM dwh_stage.transactions)
+   GROUP BY f.transaction_id
+),
+checked AS (
+  SELECT r.row_no,
+         CASE
+           WHEN c.client_id IS NULL THEN 'unknown_client'
+           WHEN r.transaction_at < c.valid_from THEN 'before_registration'
+           WHEN r.counterparty_client_id IS NOT NULL AND cp.client_id IS NULL THEN 'unknown_counterparty'
+           WHEN r.counterparty_client_id IS NOT NULL AND r.transaction_at < cp.valid_from THEN 'counterparty_before_registration'
+           WHEN r.occurrence > 1 THEN 'duplicate_id'
+           WHEN l.transaction_id IS NOT NULL THEN 'duplicate_id'
+         END AS reason,
+         CASE
+           WHEN c.client_id IS NULL THEN 'client_id ' || r.client_id || ' is not in dim_client'
+           WHEN r.transaction_at < c.valid_from THEN 'client ' || r.client_id || ' registered on ' || CAST(CAST(c.valid_from AS DATE) AS VARCHAR) || ', after the transaction'
+           WHEN r.counterparty_client_id IS NOT NULL AND cp.client_id IS NULL THEN 'counterparty_client_id ' || r.counterparty_client_id || ' is not in dim_client'
+           WHEN r.counterparty_client_id IS NOT NULL AND r.transaction_at < cp.valid_from THEN 'counterparty ' || r.counterparty_client_id || ' registered on ' || CAST(CAST(cp.valid_from AS DATE) AS VARCHAR) || ', after the transaction'
+           WHEN r.occurrence > 1 THEN 'transaction_id ' || r.transaction_id || ' already appears in ' || r.first_seen
+           WHEN l.transaction_id IS NOT NULL THEN 'transaction_id ' || r.transaction_id || ' was already loaded by batch ' || CAST(l.batch_id AS VARCHAR)
+         END AS message,
+         CASE
+           WHEN c.client_id IS NULL OR r.transaction_at < c.valid_from THEN 'client_id'
+           WHEN r.counterparty_client_id IS NOT NULL AND (cp.client_id IS NULL OR r.transaction_at < cp.valid_from) THEN 'counterparty_client_id'
+           ELSE 'transaction_id'
+         END AS field
+    FROM ranked AS r
+    LEFT JOIN dwh.dim_client AS c ON c.client_id = r.client_id AND c.version = 1
+    LEFT JOIN dwh.dim_client AS cp ON cp.client_id = r.counterparty_client_id AND cp.version = 1
+    LEFT JOIN loaded AS l ON l.transaction_id = r.transaction_id
+)
+SELECT row_no, field, reason, message FROM checked WHERE reason IS NOT NULL`;
+
+export const VERDICTS_DDL =
+  "(row_no BIGINT NOT NULL, field VARCHAR, reason VARCHAR NOT NULL, message VARCHAR NOT NULL)";
+
+export function verdictRejectsSql(batchId: number): string {
+  return `
+INSERT INTO dwh_audit.etl_rejects (batch_id, source_file, line_number, record_kind, field, reason, message, raw_record)
+SELECT ${batchId}, s.source_file, s.line_number, 'transaction', v.field, v.reason, v.message, s.raw_record
+  FROM dwh_stage.transaction_verdicts AS v
+  JOIN dwh_stage.transactions AS s ON s.row_no = v.row_no`;
+}
+
+export const SUMMARY_COLUMNS = [
+  "date_key",
+  "client_id",
+  "client_key",
+  "geography_key",
+  "tx_count",
+  "success_count",
+  "failed_count",
+  "reversed_count",
+  "fraud_count",
+  "distinct_counterparties",
+  "distinct_services",
+  "ussd_count",
+  "app_count",
+  "web_count",
+  "api_count",
+  "agent_pos_count",
+  "amount_total",
+  "amount_success",
+  "amount_in_success",
+  "amount_out_success",
+  "fee_total",
+  "max_amount",
+  "fraud_amount",
+  "first_time_key",
+  "last_time_key",
+  "batch_id",
+].join(", ");
+
+/** One row per client and day of the facts matching `where` (on alias f), with the version valid at day's end. */
+export function summarySql(batchId: number, where: string): string {
+  const success = "st.status_group = 'success'";
+  const channel = (code: string) => `SUM(CASE WHEN ch.channel_code = '${code}' THEN 1 ELSE 0 END)`;
+  return `
+WITH daily AS (
+  SELECT f.date_key, f.client_id,
+         COUNT(*) AS tx_count,
+         SUM(CASE WHEN ${success} THEN 1 ELSE 0 END) AS success_count,
+         SUM(CASE WHEN st.status_group IN ('failed', 'blocked') THEN 1 ELSE 0 END) AS failed_count,
+         SUM(CASE WHEN st.status_group = 'reversed' THEN 1 ELSE 0 END) AS reversed_count,
+         SUM(CASE WHEN f.is_fraud THEN 1 ELSE 0 END) AS fraud_count,
+         COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
+         COUNT(DISTINCT f.service_key) AS distinct_services,
+         ${channel("USSD")} AS ussd_count,
+         ${channel("APP")} AS app_count,
+         ${channel("WEB")} AS web_count,
+         ${channel("API")} AS api_count,
+         ${channel("AGENT_POS")} AS agent_pos_count,
+         SUM(f.amount) AS amount_total,
+         SUM(CASE WHEN ${success} THEN f.amount ELSE 0 END) AS amount_success,
+         SUM(CASE WHEN ${success} AND sv.balance_effect = 'credit' THEN f.amount ELSE 0 END) AS amount_in_success,
+         SUM(CASE WHEN ${success} AND sv.balance_effect = 'debit' THEN f.amount ELSE 0 END) AS amount_out_success,
+         SUM(CASE WHEN ${success} THEN f.fee ELSE 0 END) AS fee_total,
+         MAX(f.amount) AS max_amount,
+         SUM(CASE WHEN f.is_fraud THEN f.amount ELSE 0 END) AS fraud_amount,
+         MIN(f.time_key) AS first_time_key,
+         MAX(f.time_key) AS last_time_key
+    FROM dwh.fact_transactions AS f
+    JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
+    JOIN dwh.dim_service AS sv ON sv.service_key = f.service_key
+    JOIN dwh.dim_channel AS ch ON ch.channel_key = f.channel_key
+   WHERE ${where}
+   GROUP BY f.date_key, f.client_id
+)
+SELECT d.date_key, d.client_id, c.client_key, c.geography_key, d.tx_count, d.success_count, d.failed_count,
+       d.reversed_count, d.fraud_count, d.distinct_counterparties, d.distinct_services, d.ussd_count, d.app_count,
+       d.web_count, d.api_count, d.agent_pos_count, d.amount_total, d.amount_success, d.amount_in_success,
+       d.amount_out_success, d.fee_total, d.max_amount, d.fraud_amount, d.first_time_key, d.last_time_key,
+       CAST(${batchId} AS BIGINT)
+  FROM daily AS d
+  JOIN dwh.dim_client AS c
+    ON c.client_id = d.client_id
+   AND c.valid_from < CAST(dwh.key_to_date(d.date_key) + 1 AS TIMESTAMP)
+   AND c.valid_to >= CAST(dwh.key_to_date(d.date_key) + 1 AS TIMESTAMP)`;
+}

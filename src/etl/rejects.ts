@@ -1,0 +1,73 @@
+import type { Warehouse } from "../warehouse/warehouse.ts";
+
+export type RecordKind = "transaction" | "client" | "client_change";
+
+/** One quarantined record. */
+export interface Reject {
+  readonly file: string;
+  readonly line: number;
+  readonly kind: RecordKind;
+  readonly field: string | null;
+  readonly reason: string;
+  readonly message: string;
+  readonly raw: string;
+}
+
+export const REJECTS_TABLE = { schema: "dwh_audit", table: "etl_rejects" } as const;
+export const REJECT_COLUMNS = [
+  "batch_id",
+  "source_file",
+  "line_number",
+  "record_kind",
+  "field",
+  "reason",
+  "message",
+  "raw_record",
+] as const;
+
+/** A file whose records are mostly rejected is the wrong file or format; stop instead of quarantining it all. */
+const GIVE_UP_AFTER = 1000;
+
+/** Collects rejects found in TypeScript while a file streams, then writes them to etl_rejects in bulk. */
+export class RejectBuffer {
+  readonly #pending: Reject[] = [];
+  #seen = 0;
+  #rejected = 0;
+
+  add(reject: Reject): void {
+    this.#pending.push(reject);
+    this.#rejected++;
+    this.#seen++;
+    if (this.#seen === GIVE_UP_AFTER && this.#rejected === this.#seen) {
+      throw new Error(
+        `${reject.file}: the first ${GIVE_UP_AFTER} records were all rejected (line ${reject.line}, ${reject.field ?? "record"}: ${reject.message}); is this the right file and --format?`,
+      );
+    }
+  }
+
+  accepted(): void {
+    this.#seen++;
+  }
+
+  /** Starts counting a new file for the give-up rule. */
+  nextFile(): void {
+    this.#seen = 0;
+    this.#rejected = 0;
+  }
+
+  async flush(wh: Warehouse, batchId: number): Promise<number> {
+    if (this.#pending.length === 0) return 0;
+    const rows = this.#pending.map((r) => [
+      batchId,
+      r.file,
+      r.line,
+      r.kind,
+      r.field,
+      r.reason,
+      r.message,
+      r.raw,
+    ]);
+    this.#pending.length = 0;
+    return wh.bulkLoad(REJECTS_TABLE, REJECT_COLUMNS, rows);
+  }
+}

@@ -1,0 +1,475 @@
+import { dirname } from "node:path";
+import { initWarehouse } from "../init/init-warehouse.ts";
+import type { SqlValue, TableRef, Warehouse } from "../warehouse/warehouse.ts";
+import {
+  type BatchCounts,
+  closeAbandoned,
+  closeFailed,
+  closeSucceeded,
+  findSucceeded,
+  openBatch,
+} from "./batch-log.ts";
+import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
+import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
+import { dialectOf, type EtlDialect } from "./dialect.ts";
+import { VERDICTS_DDL, VERDICTS_SQL, verdictRejectsSql } from "./fact-sql.ts";
+import { discoverInput, type Input, type InputFile, type InputFormat, inputChecksum } from "./input.ts";
+import {
+  PAYSIM_DEFAULTS,
+  PAYSIM_FIELDS,
+  PAYSIM_FRAUD_TYPES,
+  PaysimAdapter,
+  type PaysimOptions,
+} from "./paysim.ts";
+import { publishFacts, rebuildSummary } from "./publish.ts";
+import { openRecords, type SourceRecord } from "./records.ts";
+import { loadReferences, type References } from "./references.ts";
+import { type Reject, RejectBuffer } from "./rejects.ts";
+import { applyClientChanges } from "./scd2.ts";
+import {
+  CHANGE_STAGE_COLUMNS,
+  CHANGE_STAGE_DDL,
+  CLIENT_STAGE_COLUMNS,
+  CLIENT_STAGE_DDL,
+  STAGE,
+  TX_STAGE_COLUMNS,
+  TX_STAGE_DDL,
+  VERSION_STAGE_DDL,
+} from "./stage.ts";
+import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
+
+export const ETL_STAGES = ["checksum", "clients", "changes", "transactions", "summary"] as const;
+export type EtlStage = (typeof ETL_STAGES)[number];
+
+export interface EtlProgress {
+  readonly stage: EtlStage;
+  /** Bytes read (checksum, clients, changes, transactions) or days rebuilt (summary). */
+  readonly done: number;
+  readonly total: number;
+  /** Records read so far in the stage. */
+  readonly records: number;
+}
+
+export interface EtlOptions {
+  readonly input: string;
+  readonly format?: InputFormat;
+  readonly paysim?: Partial<PaysimOptions>;
+  /** The clock: records after it are in the future. Defaults to now. */
+  readonly now?: Date;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: EtlProgress) => void;
+}
+
+export interface EtlResult {
+  readonly batchId: number;
+  readonly status: "succeeded" | "skipped";
+  /** For a skipped input, the batch that loaded it. */
+  readonly loadedBy: number | null;
+  readonly checksum: string;
+  readonly counts: BatchCounts;
+  /** `kind:reason` → records. */
+  readonly rejects: Record<string, number>;
+  readonly seconds: number;
+  readonly stageSeconds: Partial<Record<EtlStage, number>>;
+}
+
+export class EtlInterrupted extends Error {
+  override readonly name = "EtlInterrupted";
+}
+
+/** How often (in records) a long loop reports progress and looks at the abort signal. */
+const TICK = 16_384;
+
+export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlResult> {
+  const started = performance.now();
+  const stageSeconds: Partial<Record<EtlStage, number>> = {};
+  const timed = async <T>(stage: EtlStage, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      stageSeconds[stage] = (stageSeconds[stage] ?? 0) + (performance.now() - t0) / 1000;
+    }
+  };
+  const format = options.format ?? "generated";
+  const input = discoverInput(options.input, format);
+  const report = options.onProgress ?? (() => {});
+  let hashed = 0;
+  const { checksum, fileHashes } = await timed("checksum", () =>
+    inputChecksum(input, (file) => {
+      hashed += file.bytes;
+      report({ stage: "checksum", done: hashed, total: input.bytes, records: 0 });
+    }),
+  );
+
+  await initWarehouse(wh);
+  const previous = await findSucceeded(wh, checksum);
+  if (previous) {
+    const batchId = await openBatch(
+      wh,
+      input,
+      checksum,
+      "skipped",
+      `input already loaded by batch ${previous.batch_id}`,
+    );
+    return {
+      batchId,
+      status: "skipped",
+      loadedBy: previous.batch_id,
+      checksum,
+      counts: zeroCounts(),
+      rejects: {},
+      seconds: (performance.now() - started) / 1000,
+      stageSeconds,
+    };
+  }
+
+  const batchId = await openBatch(wh, input, checksum);
+  try {
+    const { counts, rejects } = await wh.transaction(async (tx) => {
+      const run = new BatchRun(tx, batchId, input, fileHashes, options, report, timed);
+      return run.execute();
+    });
+    return {
+      batchId,
+      status: "succeeded",
+      loadedBy: null,
+      checksum,
+      counts,
+      rejects,
+      seconds: (performance.now() - started) / 1000,
+      stageSeconds,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await closeFailed(wh, batchId, message).catch(() => {});
+    throw error;
+  }
+}
+
+function zeroCounts(): BatchCounts {
+  return {
+    rows_in: 0,
+    rows_loaded: 0,
+    rows_rejected: 0,
+    clients_in: 0,
+    clients_loaded: 0,
+    clients_rejected: 0,
+    changes_in: 0,
+    changes_loaded: 0,
+    changes_rejected: 0,
+    client_versions_written: 0,
+    facts_repointed: 0,
+    summary_days_rebuilt: 0,
+  };
+}
+
+interface StageHow {
+  readonly kind: "transaction" | "client" | "client_change";
+  readonly stage: EtlStage;
+  /** The header the file must have. */
+  readonly expected: readonly string[];
+  readonly target: TableRef;
+  readonly columns: readonly string[];
+  readonly check: (rec: SourceRecord) => SqlValue[] | Reject;
+}
+
+type Timed = <T>(stage: EtlStage, work: () => Promise<T>) => Promise<T>;
+
+/** The work of one batch, inside its transaction. */
+class BatchRun {
+  readonly #tx: Warehouse;
+  readonly #id: number;
+  readonly #input: Input;
+  readonly #hashes: Map<string, string>;
+  readonly #options: EtlOptions;
+  readonly #report: (p: EtlProgress) => void;
+  readonly #timed: Timed;
+  readonly #dialect: EtlDialect;
+  readonly #rejects = new RejectBuffer();
+  readonly #now: string;
+  #refs!: References;
+  #rowNo = 0;
+  #read = { transaction: 0, client: 0, client_change: 0 };
+
+  constructor(
+    tx: Warehouse,
+    id: number,
+    input: Input,
+    hashes: Map<string, string>,
+    options: EtlOptions,
+    report: (p: EtlProgress) => void,
+    timed: Timed,
+  ) {
+    this.#tx = tx;
+    this.#id = id;
+    this.#input = input;
+    this.#hashes = hashes;
+    this.#options = options;
+    this.#report = report;
+    this.#timed = timed;
+    this.#dialect = dialectOf(tx);
+    const now = (options.now ?? new Date()).toISOString();
+    this.#now = `${now.slice(0, 10)} ${now.slice(11, 19)}`;
+  }
+
+  async execute(): Promise<{ counts: BatchCounts; rejects: Record<string, number> }> {
+    const tx = this.#tx;
+    await this.#dialect.beginBatch(tx);
+    await closeAbandoned(tx, this.#id);
+    this.#refs = await loadReferences(tx);
+    await this.#createStages();
+
+    const files = (kind: InputFile["kind"]) => this.#input.files.filter((f) => f.kind === kind);
+    await this.#timed("clients", () => this.#loadClients(files("clients")));
+    const scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes")));
+    await this.#timed("transactions", () =>
+      this.#input.format === "paysim"
+        ? this.#loadPaysim(files("paysim"))
+        : this.#loadTransactions(files("transactions")),
+    );
+    const days = await this.#timed("summary", async () => {
+      this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
+      const rebuilt = await rebuildSummary(tx, this.#id);
+      this.#report({ stage: "summary", done: 1, total: 1, records: rebuilt });
+      return rebuilt;
+    });
+    await this.#dropStages();
+
+    const { counts, rejects } = await this.#reconcile(scd2.versionsWritten, scd2.factsRepointed, days);
+    await closeSucceeded(tx, this.#id, counts);
+    return { counts, rejects };
+  }
+
+  async #createStages(): Promise<void> {
+    const d = this.#dialect;
+    const tx = this.#tx;
+    await d.createStage(tx, STAGE.clients, CLIENT_STAGE_DDL);
+    await d.createStage(tx, STAGE.changes, CHANGE_STAGE_DDL);
+    await d.createStage(tx, STAGE.versions, VERSION_STAGE_DDL);
+    await d.createStage(tx, STAGE.affected, "(client_id VARCHAR NOT NULL)");
+    await d.createStage(tx, STAGE.transactions, TX_STAGE_DDL);
+    await d.createStage(tx, STAGE.verdicts, VERDICTS_DDL);
+    await d.createStage(tx, STAGE.days, "(date_key INTEGER NOT NULL)");
+  }
+
+  async #dropStages(): Promise<void> {
+    for (const table of Object.values(STAGE))
+      await this.#tx.exec(`DROP TABLE ${table.schema}.${table.table}`);
+  }
+
+  /** Streams one file's records through `check`, staging what passes; returns the records read. */
+  async #stageFile(file: InputFile, how: StageHow, progress: { done: number; total: number }): Promise<void> {
+    const { expected, stage, target, columns, check, kind } = how;
+    const source = await openRecords(file);
+    const problem = headerProblem(source.header, expected);
+    if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
+    this.#rejects.nextFile();
+    const signal = this.#options.signal;
+    const report = this.#report;
+    const read = this.#read;
+    const rejects = this.#rejects;
+    let records = 0;
+    async function* rows(): AsyncGenerator<SqlValue[]> {
+      for await (const rec of source.records) {
+        records++;
+        read[kind]++;
+        progress.done += rec.raw.length + 1;
+        if (records % TICK === 0) {
+          if (signal?.aborted) throw new EtlInterrupted(`interrupted while reading ${file.name}`);
+          report({ stage, done: progress.done, total: progress.total, records: read[kind] });
+        }
+        const checked = check(rec);
+        if (Array.isArray(checked)) {
+          rejects.accepted();
+          yield checked;
+        } else rejects.add(checked as Reject);
+      }
+    }
+    await this.#tx.bulkLoad(target, columns, rows());
+    report({ stage, done: progress.done, total: progress.total, records: read[kind] });
+    await rejects.flush(this.#tx, this.#id);
+  }
+
+  #context(file: InputFile) {
+    return { refs: this.#refs, now: this.#now, file: file.name };
+  }
+
+  async #loadClients(files: readonly InputFile[]): Promise<void> {
+    const progress = { done: 0, total: sum(files) };
+    for (const file of files) {
+      const ctx = this.#context(file);
+      await this.#stageFile(
+        file,
+        {
+          kind: "client",
+          stage: "clients",
+          expected: CLIENT_FIELDS,
+          target: STAGE.clients,
+          columns: CLIENT_STAGE_COLUMNS,
+          check: (r) => checkClient(r, ctx),
+        },
+        progress,
+      );
+    }
+    await this.#registerStagedClients();
+  }
+
+  async #registerStagedClients(): Promise<void> {
+    await this.#dialect.analyze(this.#tx, STAGE.clients);
+    await this.#tx.exec(clientRejectsSql(this.#id));
+    await this.#tx.exec(registerClientsSql(this.#id));
+    await this.#tx.exec(`TRUNCATE ${STAGE.clients.schema}.${STAGE.clients.table}`);
+  }
+
+  async #loadChanges(files: readonly InputFile[]) {
+    const tx = this.#tx;
+    const progress = { done: 0, total: sum(files) };
+    for (const file of files) {
+      const ctx = this.#context(file);
+      await this.#stageFile(
+        file,
+        {
+          kind: "client_change",
+          stage: "changes",
+          expected: CHANGE_FIELDS,
+          target: STAGE.changes,
+          columns: CHANGE_STAGE_COLUMNS,
+          check: (r) => checkChange(r, ctx),
+        },
+        progress,
+      );
+    }
+    await this.#dialect.analyze(tx, STAGE.changes);
+    await tx.exec(changeRejectsSql(this.#id));
+    await tx.exec(insertChangesSql(this.#id));
+    await tx.exec(
+      `INSERT INTO dwh_stage.affected_clients SELECT DISTINCT client_id FROM dwh_audit.client_change_events WHERE batch_id = ${this.#id}`,
+    );
+    return applyClientChanges(tx, this.#id, this.#refs);
+  }
+
+  async #loadTransactions(files: readonly InputFile[]): Promise<void> {
+    const progress = { done: 0, total: sum(files) };
+    const months = new Map<string, InputFile[]>();
+    for (const file of files) {
+      const month = dirname(file.name);
+      months.set(month, [...(months.get(month) ?? []), file]);
+    }
+    for (const group of months.values()) {
+      for (const file of group) {
+        const ctx = this.#context(file);
+        await this.#stageFile(
+          file,
+          this.#transactionStage((r) => this.#numbered(checkTransaction(r, ctx))),
+          progress,
+        );
+      }
+      await this.#publishStaged();
+    }
+  }
+
+  async #loadPaysim(files: readonly InputFile[]): Promise<void> {
+    const progress = { done: 0, total: sum(files) };
+    const options = { ...PAYSIM_DEFAULTS, ...this.#options.paysim };
+    const geographyKey = this.#refs.geographies.get(options.geoCode);
+    if (geographyKey === undefined)
+      throw new Error(`PaySim geography "${options.geoCode}" is not in dim_geography`);
+    const seen = new Set<string>();
+    for (const file of files) {
+      const adapter = new PaysimAdapter(
+        options,
+        geographyKey,
+        file.name,
+        this.#hashes.get(file.name) ?? "",
+        seen,
+      );
+      const ctx = { ...this.#context(file), fraudTypes: PAYSIM_FRAUD_TYPES };
+      const check = (r: SourceRecord) => {
+        const mapped = adapter.map(r);
+        return "kind" in mapped ? mapped : this.#numbered(checkTransaction(mapped, ctx));
+      };
+      await this.#stageFile(file, { ...this.#transactionStage(check), expected: PAYSIM_FIELDS }, progress);
+      this.#read.client += adapter.registrations.length;
+      await this.#tx.bulkLoad(STAGE.clients, CLIENT_STAGE_COLUMNS, adapter.registrations);
+      await this.#registerStagedClients();
+      await this.#publishStaged();
+    }
+  }
+
+  #transactionStage(check: StageHow["check"]): StageHow {
+    const columns = TX_STAGE_COLUMNS;
+    return {
+      kind: "transaction",
+      stage: "transactions",
+      expected: TRANSACTION_FIELDS,
+      target: STAGE.transactions,
+      columns,
+      check,
+    };
+  }
+
+  #numbered(checked: ReturnType<typeof checkTransaction>): SqlValue[] | Reject {
+    if ("kind" in checked) return checked;
+    return [++this.#rowNo, ...checked.values];
+  }
+
+  /** Checks the staged transactions against the warehouse, quarantines the refused and publishes the rest. */
+  async #publishStaged(): Promise<void> {
+    const tx = this.#tx;
+    await this.#dialect.analyze(tx, STAGE.transactions);
+    await tx.exec(VERDICTS_SQL);
+    await tx.exec(verdictRejectsSql(this.#id));
+    await tx.exec(`
+      INSERT INTO dwh_stage.touched_days (date_key)
+      SELECT DISTINCT s.date_key FROM dwh_stage.transactions AS s
+       WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)`);
+    await publishFacts(tx, this.#id);
+    await tx.exec("TRUNCATE dwh_stage.transactions; TRUNCATE dwh_stage.transaction_verdicts");
+  }
+
+  /** Counts from what was written, and a refusal to commit when they do not add up. */
+  async #reconcile(versions: number, repointed: number, days: number) {
+    const tx = this.#tx;
+    const rows = await tx.query<{ record_kind: string; reason: string; n: number }>(
+      `SELECT record_kind, reason, COUNT(*) AS n FROM dwh_audit.etl_rejects WHERE batch_id = $1 GROUP BY record_kind, reason`,
+      [this.#id],
+    );
+    const rejects: Record<string, number> = {};
+    const rejected = { transaction: 0, client: 0, client_change: 0 };
+    for (const r of rows) {
+      rejects[`${r.record_kind}:${r.reason}`] = Number(r.n);
+      rejected[r.record_kind as keyof typeof rejected] += Number(r.n);
+    }
+    const [loaded] = await tx.query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM dwh.fact_transactions WHERE batch_id = $1",
+      [this.#id],
+    );
+    const read = this.#read;
+    const factRows = Number(loaded?.n ?? 0);
+    if (factRows !== read.transaction - rejected.transaction) {
+      throw new Error(
+        `reconciliation failed: ${read.transaction} transactions read, ${rejected.transaction} rejected, but ${factRows} loaded; nothing was committed`,
+      );
+    }
+    const counts: BatchCounts = {
+      rows_in: read.transaction,
+      rows_loaded: factRows,
+      rows_rejected: rejected.transaction,
+      clients_in: read.client,
+      clients_loaded: read.client - rejected.client,
+      clients_rejected: rejected.client,
+      changes_in: read.client_change,
+      changes_loaded: read.client_change - rejected.client_change,
+      changes_rejected: rejected.client_change,
+      client_versions_written: versions,
+      facts_repointed: repointed,
+      summary_days_rebuilt: days,
+    };
+    return { counts, rejects };
+  }
+}
+
+function sum(files: readonly InputFile[]): number {
+  return files.reduce((total, f) => total + f.bytes, 0);
+}

@@ -1,0 +1,107 @@
+import type { TableRef } from "../warehouse/warehouse.ts";
+
+/** Scratch tables of a batch, in schema dwh_stage: created inside the batch's transaction, dropped before it commits. */
+export const STAGE = {
+  transactions: { schema: "dwh_stage", table: "transactions" },
+  clients: { schema: "dwh_stage", table: "clients" },
+  changes: { schema: "dwh_stage", table: "client_changes" },
+  versions: { schema: "dwh_stage", table: "client_versions" },
+  verdicts: { schema: "dwh_stage", table: "transaction_verdicts" },
+  affected: { schema: "dwh_stage", table: "affected_clients" },
+  days: { schema: "dwh_stage", table: "touched_days" },
+} as const satisfies Record<string, TableRef>;
+
+export const TX_STAGE_COLUMNS = [
+  "row_no",
+  "source_file",
+  "line_number",
+  "transaction_id",
+  "transaction_at",
+  "date_key",
+  "time_key",
+  "client_id",
+  "counterparty_client_id",
+  "counterparty_ref",
+  "service_key",
+  "channel_key",
+  "status_key",
+  "geography_key",
+  "amount",
+  "fee",
+  "currency_code",
+  "balance_after",
+  "device_ref",
+  "is_fraud",
+  "fraud_type",
+  "raw_record",
+] as const;
+
+export const TX_STAGE_DDL = `(
+  row_no BIGINT NOT NULL, source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL,
+  transaction_id VARCHAR NOT NULL, transaction_at TIMESTAMP NOT NULL, date_key INTEGER NOT NULL, time_key SMALLINT NOT NULL,
+  client_id VARCHAR NOT NULL, counterparty_client_id VARCHAR, counterparty_ref VARCHAR,
+  service_key SMALLINT NOT NULL, channel_key SMALLINT NOT NULL, status_key SMALLINT NOT NULL, geography_key INTEGER NOT NULL,
+  amount DECIMAL(18, 2) NOT NULL, fee DECIMAL(18, 2) NOT NULL, currency_code VARCHAR NOT NULL, balance_after DECIMAL(18, 2),
+  device_ref VARCHAR, is_fraud BOOLEAN NOT NULL, fraud_type VARCHAR, raw_record VARCHAR NOT NULL)`;
+
+/** Client attributes a registration sets and change events may change; geo_code is stored as geography_key. */
+export const CLIENT_ATTRIBUTES = [
+  "client_name",
+  "client_type",
+  "sector",
+  "size_band",
+  "tier",
+  "kyc_level",
+  "geography_key",
+  "parent_client_id",
+  "registration_date",
+  "status",
+] as const;
+
+export const CLIENT_STAGE_COLUMNS = [
+  "source_file",
+  "line_number",
+  "client_id",
+  ...CLIENT_ATTRIBUTES,
+  "raw_record",
+];
+
+export const CLIENT_STAGE_DDL = `(
+  source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, client_id VARCHAR NOT NULL,
+  client_name VARCHAR NOT NULL, client_type VARCHAR NOT NULL, sector VARCHAR NOT NULL, size_band VARCHAR NOT NULL,
+  tier VARCHAR NOT NULL, kyc_level SMALLINT NOT NULL, geography_key INTEGER NOT NULL, parent_client_id VARCHAR,
+  registration_date DATE NOT NULL, status VARCHAR NOT NULL, raw_record VARCHAR NOT NULL)`;
+
+export const CHANGE_STAGE_COLUMNS = [
+  "source_file",
+  "line_number",
+  "change_id",
+  "client_id",
+  "effective_at",
+  "change_type",
+  "attribute",
+  "old_value",
+  "new_value",
+  "raw_record",
+] as const;
+
+export const CHANGE_STAGE_DDL = `(
+  source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL, change_id VARCHAR NOT NULL, client_id VARCHAR NOT NULL,
+  effective_at TIMESTAMP NOT NULL, change_type VARCHAR NOT NULL, attribute VARCHAR NOT NULL, old_value VARCHAR,
+  new_value VARCHAR NOT NULL, raw_record VARCHAR NOT NULL)`;
+
+export const VERSION_STAGE_COLUMNS = [
+  "client_id",
+  "version",
+  "valid_from",
+  "valid_to",
+  "is_current",
+  ...CLIENT_ATTRIBUTES,
+  "change_reason",
+] as const;
+
+export const VERSION_STAGE_DDL = `(
+  client_id VARCHAR NOT NULL, version INTEGER NOT NULL, valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP NOT NULL,
+  is_current BOOLEAN NOT NULL, client_name VARCHAR NOT NULL, client_type VARCHAR NOT NULL, sector VARCHAR NOT NULL,
+  size_band VARCHAR NOT NULL, tier VARCHAR NOT NULL, kyc_level SMALLINT NOT NULL, geography_key INTEGER NOT NULL,
+  parent_client_id VARCHAR, registration_date DATE NOT NULL, status VARCHAR NOT NULL, change_reason VARCHAR NOT NULL)`;
