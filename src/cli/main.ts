@@ -1,8 +1,10 @@
 import { Command } from "commander";
 import { dbInfoCommand } from "./db-info.ts";
+import { etlCommand } from "./etl.ts";
 import { exitCodeFor, exitWithError, messageOf } from "./exit.ts";
 import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
+import { pipelineCommand } from "./pipeline.ts";
 import { statusCommand } from "./status.ts";
 
 export function program(): Command {
@@ -12,6 +14,8 @@ export function program(): Command {
     .showHelpAfterError()
     .addCommand(generateCommand())
     .addCommand(initCommand())
+    .addCommand(etlCommand())
+    .addCommand(pipelineCommand())
     .addCommand(statusCommand())
     .addCommand(dbInfoCommand());
 }
