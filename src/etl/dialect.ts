@@ -10,8 +10,13 @@ export interface EtlDialect {
   analyze(tx: Warehouse, table: TableRef): Promise<void>;
 }
 
+/** DuckDB's memory during a batch; beyond it, it spills to its temporary directory (the 2 GB RSS budget). */
+const DUCKDB_MEMORY_LIMIT = "1GB";
+
 export const DUCKDB_DIALECT: EtlDialect = {
-  async beginBatch() {},
+  async beginBatch(tx) {
+    await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
+  },
   async createStage(tx, table, ddl) {
     await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; CREATE TABLE ${qualified(table)} ${ddl}`);
   },

@@ -13,7 +13,8 @@ export interface SourceRecord {
 
 export interface RecordSource {
   readonly header: readonly string[];
-  readonly records: AsyncIterable<SourceRecord>;
+  /** Records in batches (one per chunk read), so that the per-record work stays synchronous. */
+  readonly batches: AsyncIterable<SourceRecord[]>;
 }
 
 /** Opens a CSV or Parquet file as a stream of records; never holds a whole file in memory. */
@@ -21,30 +22,45 @@ export async function openRecords(file: InputFile): Promise<RecordSource> {
   return file.type === "parquet" ? openParquet(file.path) : openCsv(file.path);
 }
 
-async function openCsv(path: string): Promise<RecordSource> {
-  const lines = csvLines(path)[Symbol.asyncIterator]();
-  const first = await lines.next();
-  const header = first.done ? [] : splitCsv(first.value.text);
-  async function* records(): AsyncGenerator<SourceRecord> {
-    for (;;) {
-      const next = await lines.next();
-      if (next.done) return;
-      const { text, line } = next.value;
-      if (text === "") continue;
-      yield { line, raw: text, fields: splitCsv(text), badEncoding: text.includes("\uFFFD") };
-    }
-  }
-  return { header, records: records() };
+interface Line {
+  readonly text: string;
+  readonly line: number;
 }
 
-/** Lines of a CSV file with their 1-based line numbers; a quoted field may span lines. */
-async function* csvLines(path: string): AsyncGenerator<{ text: string; line: number }> {
+async function openCsv(path: string): Promise<RecordSource> {
+  const chunks = csvLines(path)[Symbol.asyncIterator]();
+  let first = await chunks.next();
+  while (!first.done && first.value.length === 0) first = await chunks.next();
+  const lines = first.done ? [] : first.value;
+  const header = lines.length ? splitCsv((lines[0] as Line).text) : [];
+  const toRecords = (batch: readonly Line[]): SourceRecord[] => {
+    const records: SourceRecord[] = [];
+    for (const { text, line } of batch) {
+      if (text === "") continue;
+      records.push({ line, raw: text, fields: splitCsv(text), badEncoding: text.includes("\uFFFD") });
+    }
+    return records;
+  };
+  async function* batches(): AsyncGenerator<SourceRecord[]> {
+    yield toRecords(lines.slice(1));
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return;
+      yield toRecords(next.value);
+    }
+  }
+  return { header, batches: batches() };
+}
+
+/** Lines of a CSV file with their 1-based line numbers, one array per chunk read; a quoted field may span lines. */
+async function* csvLines(path: string): AsyncGenerator<Line[]> {
   const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
   let rest = "";
   let line = 0;
   let pending: string | null = null;
   let pendingLine = 0;
-  const emit = function* (text: string): Generator<{ text: string; line: number }> {
+  let out: Line[] = [];
+  const emit = (text: string): void => {
     line++;
     const clean = text.endsWith("\r") ? text.slice(0, -1) : text;
     const joined: string = pending === null ? clean : `${pending}\n${clean}`;
@@ -54,20 +70,23 @@ async function* csvLines(path: string): AsyncGenerator<{ text: string; line: num
       return;
     }
     pending = null;
-    yield { text: joined, line: pendingLine };
+    out.push({ text: joined, line: pendingLine });
   };
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const text = rest + decoder.decode(chunk as Buffer, { stream: true });
     let start = 0;
     for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-      yield* emit(text.slice(start, nl));
+      emit(text.slice(start, nl));
       start = nl + 1;
     }
     rest = text.slice(start);
+    yield out;
+    out = [];
   }
   rest += decoder.decode();
-  if (rest !== "") yield* emit(rest);
-  if (pending !== null) yield { text: pending, line: pendingLine };
+  if (rest !== "") emit(rest);
+  if (pending !== null) out.push({ text: pending, line: pendingLine });
+  yield out;
 }
 
 function unbalancedQuotes(text: string): boolean {
@@ -105,23 +124,25 @@ async function openParquet(path: string): Promise<RecordSource> {
   const connection = await instance.connect();
   const result = await connection.stream(`SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
   const header = result.columnNames();
-  async function* records(): AsyncGenerator<SourceRecord> {
+  async function* batches(): AsyncGenerator<SourceRecord[]> {
     let row = 0;
     try {
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) return;
+        const records: SourceRecord[] = [];
         for (const values of chunk.getRows()) {
           row++;
           const fields = values.map((v) => (v === null ? "" : String(v)));
           const raw = fields.join(",");
-          yield { line: row, raw, fields, badEncoding: raw.includes("\uFFFD") };
+          records.push({ line: row, raw, fields, badEncoding: raw.includes("\uFFFD") });
         }
+        yield records;
       }
     } finally {
       connection.closeSync();
       instance.closeSync();
     }
   }
-  return { header, records: records() };
+  return { header, batches: batches() };
 }

@@ -77,9 +77,6 @@ export class EtlInterrupted extends Error {
   override readonly name = "EtlInterrupted";
 }
 
-/** How often (in records) a long loop reports progress and looks at the abort signal. */
-const TICK = 16_384;
-
 export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlResult> {
   const started = performance.now();
   const stageSeconds: Partial<Record<EtlStage, number>> = {};
@@ -171,7 +168,9 @@ interface StageHow {
   readonly expected: readonly string[];
   readonly target: TableRef;
   readonly columns: readonly string[];
-  readonly check: (rec: SourceRecord) => SqlValue[] | Reject;
+  /** A row for bulkLoad, a line for loadText (when `text`), or a reject. */
+  readonly check: (rec: SourceRecord) => SqlValue[] | string | Reject;
+  readonly text?: boolean;
 }
 
 type Timed = <T>(stage: EtlStage, work: () => Promise<T>) => Promise<T>;
@@ -259,34 +258,46 @@ class BatchRun {
   }
 
   /** Streams one file's records through `check`, staging what passes; returns the records read. */
-  async #stageFile(file: InputFile, how: StageHow, progress: { done: number; total: number }): Promise<void> {
-    const { expected, stage, target, columns, check, kind } = how;
-    const source = await openRecords(file);
-    const problem = headerProblem(source.header, expected);
-    if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
-    this.#rejects.nextFile();
+  /** Streams the files' records through their checks and stages what passes in one bulk load. */
+  async #stageFiles(
+    files: readonly InputFile[],
+    howFor: (file: InputFile) => StageHow,
+    progress: { done: number; total: number },
+  ): Promise<void> {
+    const [first] = files;
+    if (first === undefined) return;
+    const { stage, target, columns, kind, text } = howFor(first);
     const signal = this.#options.signal;
     const report = this.#report;
     const read = this.#read;
     const rejects = this.#rejects;
-    let records = 0;
-    async function* rows(): AsyncGenerator<SqlValue[]> {
-      for await (const rec of source.records) {
-        records++;
-        read[kind]++;
-        progress.done += rec.raw.length + 1;
-        if (records % TICK === 0) {
+    async function* rows(): AsyncGenerator<SqlValue[] | string> {
+      for (const file of files) {
+        const { expected, check } = howFor(file);
+        const source = await openRecords(file);
+        const problem = headerProblem(source.header, expected);
+        if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
+        rejects.nextFile();
+        for await (const batch of source.batches) {
           if (signal?.aborted) throw new EtlInterrupted(`interrupted while reading ${file.name}`);
+          const accepted: (SqlValue[] | string)[] = [];
+          for (const rec of batch) {
+            progress.done += rec.raw.length + 1;
+            const checked = check(rec);
+            if (typeof checked === "string" || Array.isArray(checked)) {
+              rejects.accepted();
+              accepted.push(checked);
+            } else rejects.add(checked);
+          }
+          read[kind] += batch.length;
           report({ stage, done: progress.done, total: progress.total, records: read[kind] });
+          if (text) yield (accepted as string[]).join("");
+          else yield* accepted;
         }
-        const checked = check(rec);
-        if (Array.isArray(checked)) {
-          rejects.accepted();
-          yield checked;
-        } else rejects.add(checked as Reject);
       }
     }
-    await this.#tx.bulkLoad(target, columns, rows());
+    if (text) await this.#tx.loadText(target, columns, rows() as AsyncGenerator<string>);
+    else await this.#tx.bulkLoad(target, columns, rows() as AsyncGenerator<SqlValue[]>);
     report({ stage, done: progress.done, total: progress.total, records: read[kind] });
     await rejects.flush(this.#tx, this.#id);
   }
@@ -297,21 +308,18 @@ class BatchRun {
 
   async #loadClients(files: readonly InputFile[]): Promise<void> {
     const progress = { done: 0, total: sum(files) };
-    for (const file of files) {
-      const ctx = this.#context(file);
-      await this.#stageFile(
-        file,
-        {
-          kind: "client",
-          stage: "clients",
-          expected: CLIENT_FIELDS,
-          target: STAGE.clients,
-          columns: CLIENT_STAGE_COLUMNS,
-          check: (r) => checkClient(r, ctx),
-        },
-        progress,
-      );
-    }
+    await this.#stageFiles(
+      files,
+      (file) => ({
+        kind: "client",
+        stage: "clients",
+        expected: CLIENT_FIELDS,
+        target: STAGE.clients,
+        columns: CLIENT_STAGE_COLUMNS,
+        check: (r) => checkClient(r, this.#context(file)),
+      }),
+      progress,
+    );
     await this.#registerStagedClients();
   }
 
@@ -325,21 +333,18 @@ class BatchRun {
   async #loadChanges(files: readonly InputFile[]) {
     const tx = this.#tx;
     const progress = { done: 0, total: sum(files) };
-    for (const file of files) {
-      const ctx = this.#context(file);
-      await this.#stageFile(
-        file,
-        {
-          kind: "client_change",
-          stage: "changes",
-          expected: CHANGE_FIELDS,
-          target: STAGE.changes,
-          columns: CHANGE_STAGE_COLUMNS,
-          check: (r) => checkChange(r, ctx),
-        },
-        progress,
-      );
-    }
+    await this.#stageFiles(
+      files,
+      (file) => ({
+        kind: "client_change",
+        stage: "changes",
+        expected: CHANGE_FIELDS,
+        target: STAGE.changes,
+        columns: CHANGE_STAGE_COLUMNS,
+        check: (r) => checkChange(r, this.#context(file)),
+      }),
+      progress,
+    );
     await this.#dialect.analyze(tx, STAGE.changes);
     await tx.exec(changeRejectsSql(this.#id));
     await tx.exec(insertChangesSql(this.#id));
@@ -351,20 +356,12 @@ class BatchRun {
 
   async #loadTransactions(files: readonly InputFile[]): Promise<void> {
     const progress = { done: 0, total: sum(files) };
-    const months = new Map<string, InputFile[]>();
-    for (const file of files) {
-      const month = dirname(file.name);
-      months.set(month, [...(months.get(month) ?? []), file]);
-    }
-    for (const group of months.values()) {
-      for (const file of group) {
+    for (const group of stageGroups(files)) {
+      const howFor = (file: InputFile) => {
         const ctx = this.#context(file);
-        await this.#stageFile(
-          file,
-          this.#transactionStage((r) => this.#numbered(checkTransaction(r, ctx))),
-          progress,
-        );
-      }
+        return this.#transactionStage((r) => this.#numbered(checkTransaction(r, ctx)));
+      };
+      await this.#stageFiles(group, howFor, progress);
       await this.#publishStaged();
     }
   }
@@ -389,7 +386,11 @@ class BatchRun {
         const mapped = adapter.map(r);
         return "kind" in mapped ? mapped : this.#numbered(checkTransaction(mapped, ctx));
       };
-      await this.#stageFile(file, { ...this.#transactionStage(check), expected: PAYSIM_FIELDS }, progress);
+      await this.#stageFiles(
+        [file],
+        () => ({ ...this.#transactionStage(check), expected: PAYSIM_FIELDS }),
+        progress,
+      );
       this.#read.client += adapter.registrations.length;
       await this.#tx.bulkLoad(STAGE.clients, CLIENT_STAGE_COLUMNS, adapter.registrations);
       await this.#registerStagedClients();
@@ -406,12 +407,13 @@ class BatchRun {
       target: STAGE.transactions,
       columns,
       check,
+      text: true,
     };
   }
 
-  #numbered(checked: ReturnType<typeof checkTransaction>): SqlValue[] | Reject {
+  #numbered(checked: ReturnType<typeof checkTransaction>): string | Reject {
     if ("kind" in checked) return checked;
-    return [++this.#rowNo, ...checked.values];
+    return `${++this.#rowNo}\t${checked.line}`;
   }
 
   /** Checks the staged transactions against the warehouse, quarantines the refused and publishes the rest. */
@@ -472,4 +474,28 @@ class BatchRun {
 
 function sum(files: readonly InputFile[]): number {
   return files.reduce((total, f) => total + f.bytes, 0);
+}
+
+/** Input bytes staged together: whole months, grouped until about this much, so memory stays bounded. */
+const STAGE_GROUP_BYTES = 512 * 1024 ** 2;
+
+/** Transaction files in load order, cut into groups of whole months of about STAGE_GROUP_BYTES. */
+function stageGroups(files: readonly InputFile[]): InputFile[][] {
+  const groups: InputFile[][] = [];
+  let group: InputFile[] = [];
+  let bytes = 0;
+  let month = "";
+  for (const file of files) {
+    const fileMonth = dirname(file.name);
+    if (fileMonth !== month && bytes >= STAGE_GROUP_BYTES) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    month = fileMonth;
+    group.push(file);
+    bytes += file.bytes;
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }

@@ -17,6 +17,9 @@ export const TRANSACTION_FIELDS = TRANSACTION_HEADER.split(",");
 const FIELD_COUNT = TRANSACTION_FIELDS.length;
 const FRAUD_TYPE_SET = new Set<string>(FRAUD_TYPES);
 const CURRENCY = /^[A-Z]{3}$/;
+/** Characters the tab-separated staging text cannot carry; no valid field holds one. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it looks for
+const UNSTAGEABLE = /[\t\\\x00-\x08\x0b-\x1f]/;
 
 /** What a transaction check needs besides the record: reference codes, the clock and where the record is. */
 export interface TransactionContext {
@@ -28,154 +31,238 @@ export interface TransactionContext {
   readonly fraudTypes?: ReadonlySet<string>;
 }
 
-/** A transaction that passed the field checks, as a dwh_stage.transactions row minus row_no. */
+/** A transaction that passed the field checks: its dwh_stage.transactions line after row_no and a tab. */
 export interface CheckedTransaction {
-  readonly values: SqlValue[];
-  readonly at: Timestamp;
+  readonly line: string;
 }
+
+const NULL = "\\N";
+const orNull = (text: string) => (text === "" ? NULL : text);
 
 /**
  * Field checks of one transaction record of momo generate's layout, in a fixed order so that a record with
  * several faults always gets the same reason: shape, identifier, amount, timestamp, references, the rest.
+ * Hot path (once per record): index access, no closures, the staging line built directly.
  */
 export function checkTransaction(rec: SourceRecord, ctx: TransactionContext): CheckedTransaction | Reject {
-  const reject = (field: string | null, reason: string, message: string): Reject => ({
-    file: ctx.file,
-    line: rec.line,
-    kind: "transaction",
-    field,
-    reason,
-    message,
-    raw: rec.raw,
-  });
-  if (rec.badEncoding) return reject(null, "invalid_encoding", "the record is not valid UTF-8");
+  if (rec.badEncoding)
+    return transactionReject(rec, ctx, null, "invalid_encoding", "the record is not valid UTF-8");
+  if (UNSTAGEABLE.test(rec.raw)) {
+    return transactionReject(
+      rec,
+      ctx,
+      null,
+      "invalid_character",
+      "the record holds a tab, backslash or control character",
+    );
+  }
   const f = rec.fields;
   if (f.length !== FIELD_COUNT) {
-    return reject(null, "broken_line", `expected ${FIELD_COUNT} fields, found ${f.length}`);
+    return transactionReject(
+      rec,
+      ctx,
+      null,
+      "broken_line",
+      `expected ${FIELD_COUNT} fields, found ${f.length}`,
+    );
   }
-  const [id, atText, clientId, counterpartyId, counterpartyRef, service, channel, status] = f as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  const [amountText, feeText, currency, balanceText, deviceRef, geoCode, fraudText, fraudType] = f.slice(
-    8,
-  ) as [string, string, string, string, string, string, string, string];
-  if (id === "") return reject("transaction_id", "missing_value", "transaction_id is empty");
-  if (!isIdentifier(id))
-    return reject("transaction_id", "invalid_identifier", `transaction_id "${id}" is not an identifier`);
+  const id = f[0] as string;
+  if (id === "")
+    return transactionReject(rec, ctx, "transaction_id", "missing_value", "transaction_id is empty");
+  if (!isIdentifier(id)) {
+    return transactionReject(
+      rec,
+      ctx,
+      "transaction_id",
+      "invalid_identifier",
+      `transaction_id "${id}" is not an identifier`,
+    );
+  }
 
+  const amountText = f[8] as string;
   if (amountText.startsWith("-") && parseSignedAmount(amountText) !== null) {
-    return reject("amount", "negative_amount", `amount ${amountText} is negative`);
+    return transactionReject(rec, ctx, "amount", "negative_amount", `amount ${amountText} is negative`);
   }
   const amount = parseAmount(amountText);
-  if (amount === null)
-    return reject(
+  if (amount === null) {
+    return transactionReject(
+      rec,
+      ctx,
       "amount",
       "malformed_amount",
       `amount "${amountText}" is not a number like 12500 or 12500.50`,
     );
-  if (isZeroAmount(amount)) return reject("amount", "out_of_range", "amount is 0; it must be positive");
+  }
+  if (isZeroAmount(amount))
+    return transactionReject(rec, ctx, "amount", "out_of_range", "amount is 0; it must be positive");
 
+  const atText = f[1] as string;
   const at = parseTimestamp(atText);
   if (at === null) {
-    return reject(
+    return transactionReject(
+      rec,
+      ctx,
       "transaction_at",
       "malformed_date",
       `transaction_at "${atText}" is not a date-time YYYY-MM-DD HH:MM:SS`,
     );
   }
-  if (at.text > ctx.now)
-    return reject("transaction_at", "future_timestamp", `transaction_at ${at.text} is in the future`);
-  if (at.dateKey < ctx.refs.firstDateKey || at.dateKey > ctx.refs.lastDateKey) {
-    return reject(
+  if (at.text > ctx.now) {
+    return transactionReject(
+      rec,
+      ctx,
+      "transaction_at",
+      "future_timestamp",
+      `transaction_at ${at.text} is in the future`,
+    );
+  }
+  const refs = ctx.refs;
+  if (at.dateKey < refs.firstDateKey || at.dateKey > refs.lastDateKey) {
+    return transactionReject(
+      rec,
+      ctx,
       "transaction_at",
       "outside_calendar",
-      `transaction_at ${at.text} is outside dim_date (${ctx.refs.firstDateKey}..${ctx.refs.lastDateKey})`,
+      `transaction_at ${at.text} is outside dim_date (${refs.firstDateKey}..${refs.lastDateKey})`,
     );
   }
 
-  if (clientId === "") return reject("client_id", "missing_value", "client_id is empty");
-  if (!isIdentifier(clientId))
-    return reject("client_id", "invalid_identifier", `client_id "${clientId}" is not an identifier`);
-  const serviceKey = ctx.refs.services.get(service);
-  if (serviceKey === undefined)
-    return reject("service_code", "unknown_service", `service_code "${service}" is not in dim_service`);
-  const channelKey = ctx.refs.channels.get(channel);
-  if (channelKey === undefined)
-    return reject("channel_code", "unknown_channel", `channel_code "${channel}" is not in dim_channel`);
-  const statusKey = ctx.refs.statuses.get(status);
+  const clientId = f[2] as string;
+  if (clientId === "") return transactionReject(rec, ctx, "client_id", "missing_value", "client_id is empty");
+  if (!isIdentifier(clientId)) {
+    return transactionReject(
+      rec,
+      ctx,
+      "client_id",
+      "invalid_identifier",
+      `client_id "${clientId}" is not an identifier`,
+    );
+  }
+  const service = f[5] as string;
+  const serviceKey = refs.services.get(service);
+  if (serviceKey === undefined) {
+    return transactionReject(
+      rec,
+      ctx,
+      "service_code",
+      "unknown_service",
+      `service_code "${service}" is not in dim_service`,
+    );
+  }
+  const channel = f[6] as string;
+  const channelKey = refs.channels.get(channel);
+  if (channelKey === undefined) {
+    return transactionReject(
+      rec,
+      ctx,
+      "channel_code",
+      "unknown_channel",
+      `channel_code "${channel}" is not in dim_channel`,
+    );
+  }
+  const status = f[7] as string;
+  const statusKey = refs.statuses.get(status);
   if (statusKey === undefined) {
-    return reject(
+    return transactionReject(
+      rec,
+      ctx,
       "status_code",
       "unknown_status",
       `status_code "${status}" is not in dim_transaction_status`,
     );
   }
-  const geographyKey = ctx.refs.geographies.get(geoCode);
-  if (geographyKey === undefined)
-    return reject("geo_code", "unknown_geography", `geo_code "${geoCode}" is not in dim_geography`);
+  const geoCode = f[13] as string;
+  const geographyKey = refs.geographies.get(geoCode);
+  if (geographyKey === undefined) {
+    return transactionReject(
+      rec,
+      ctx,
+      "geo_code",
+      "unknown_geography",
+      `geo_code "${geoCode}" is not in dim_geography`,
+    );
+  }
+  const counterpartyId = f[3] as string;
   if (counterpartyId !== "" && !isIdentifier(counterpartyId)) {
-    return reject(
+    return transactionReject(
+      rec,
+      ctx,
       "counterparty_client_id",
       "invalid_identifier",
       `counterparty_client_id "${counterpartyId}" is not an identifier`,
     );
   }
 
+  const feeText = f[9] as string;
   const fee = parseAmount(feeText);
   if (fee === null)
-    return reject("fee", "malformed_amount", `fee "${feeText}" is not a number like 125 or 125.50`);
-  if (!CURRENCY.test(currency))
-    return reject("currency", "invalid_currency", `currency "${currency}" is not a 3-letter ISO code`);
-  const balance = balanceText === "" ? null : parseSignedAmount(balanceText);
-  if (balanceText !== "" && balance === null) {
-    return reject("balance_after", "malformed_amount", `balance_after "${balanceText}" is not a number`);
+    return transactionReject(
+      rec,
+      ctx,
+      "fee",
+      "malformed_amount",
+      `fee "${feeText}" is not a number like 125 or 125.50`,
+    );
+  const currency = f[10] as string;
+  if (!CURRENCY.test(currency)) {
+    return transactionReject(
+      rec,
+      ctx,
+      "currency",
+      "invalid_currency",
+      `currency "${currency}" is not a 3-letter ISO code`,
+    );
   }
+  const balanceText = f[11] as string;
+  if (balanceText !== "" && parseSignedAmount(balanceText) === null) {
+    return transactionReject(
+      rec,
+      ctx,
+      "balance_after",
+      "malformed_amount",
+      `balance_after "${balanceText}" is not a number`,
+    );
+  }
+  const fraudText = f[14] as string;
   const isFraud = parseFlag(fraudText);
-  if (isFraud === null) return reject("is_fraud", "invalid_flag", `is_fraud "${fraudText}" is not 0 or 1`);
+  if (isFraud === null)
+    return transactionReject(rec, ctx, "is_fraud", "invalid_flag", `is_fraud "${fraudText}" is not 0 or 1`);
+  const fraudType = f[15] as string;
   if (isFraud && fraudType !== "" && !FRAUD_TYPE_SET.has(fraudType) && !ctx.fraudTypes?.has(fraudType)) {
-    return reject("fraud_type", "unknown_fraud_type", `fraud_type "${fraudType}" is not a known typology`);
+    return transactionReject(
+      rec,
+      ctx,
+      "fraud_type",
+      "unknown_fraud_type",
+      `fraud_type "${fraudType}" is not a known typology`,
+    );
   }
   if (!isFraud && fraudType !== "") {
-    return reject(
+    return transactionReject(
+      rec,
+      ctx,
       "fraud_type",
       "inconsistent_label",
       `fraud_type "${fraudType}" is set on a row with is_fraud = 0`,
     );
   }
 
-  return {
-    at,
-    values: [
-      ctx.file,
-      rec.line,
-      id,
-      at.text,
-      at.dateKey,
-      at.timeKey,
-      clientId,
-      counterpartyId === "" ? null : counterpartyId,
-      counterpartyRef === "" ? null : counterpartyRef,
-      serviceKey,
-      channelKey,
-      statusKey,
-      geographyKey,
-      amount,
-      fee,
-      currency,
-      balance,
-      deviceRef === "" ? null : deviceRef,
-      isFraud,
-      fraudType === "" ? null : fraudType,
-      rec.raw,
-    ],
-  };
+  // Columns of TX_STAGE_COLUMNS after row_no.
+  const line =
+    `${ctx.file}\t${rec.line}\t${id}\t${at.text}\t${at.dateKey}\t${at.timeKey}\t${clientId}\t${orNull(counterpartyId)}\t` +
+    `${orNull(f[4] as string)}\t${serviceKey}\t${channelKey}\t${statusKey}\t${geographyKey}\t${amount}\t${fee}\t${currency}\t` +
+    `${orNull(balanceText)}\t${orNull(f[12] as string)}\t${isFraud}\t${orNull(fraudType)}\t${rec.raw}\n`;
+  return { line };
+}
+
+function transactionReject(
+  rec: SourceRecord,
+  ctx: TransactionContext,
+  field: string | null,
+  reason: string,
+  message: string,
+): Reject {
+  return { file: ctx.file, line: rec.line, kind: "transaction", field, reason, message, raw: rec.raw };
 }
 
 /** The header a transaction file must start with, or a message saying how it differs. */

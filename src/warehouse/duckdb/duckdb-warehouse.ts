@@ -1,5 +1,8 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { createWriteStream, existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -9,9 +12,11 @@ import {
 import {
   type CatalogInfo,
   qualified,
+  quoteIdent,
   type Row,
   type SqlValue,
   type TableRef,
+  textChunks,
   type Warehouse,
   WarehouseUnavailableError,
 } from "../warehouse.ts";
@@ -89,6 +94,27 @@ export class DuckDbWarehouse implements Warehouse {
       return count;
     } finally {
       await this.exec(`DROP TABLE IF EXISTS temp.${staging.table}`);
+    }
+  }
+
+  async loadText(
+    target: TableRef,
+    columns: readonly string[],
+    lines: Iterable<string> | AsyncIterable<string>,
+  ): Promise<number> {
+    const path = join(tmpdir(), `momo-load-${process.pid}-${++this.#tempTables}.tsv`);
+    const counter = { lines: 0 };
+    try {
+      await pipeline(Readable.from(textChunks(lines, counter)), createWriteStream(path));
+      if (counter.lines === 0) return 0;
+      const list = columns.map(quoteIdent).join(", ");
+      await this.exec(
+        `COPY ${qualified(target)} (${list}) FROM '${path.replaceAll("'", "''")}'
+           (FORMAT csv, DELIMITER '\t', QUOTE '', ESCAPE '', HEADER false, NULL '\\N')`,
+      );
+      return counter.lines;
+    } finally {
+      rmSync(path, { force: true });
     }
   }
 

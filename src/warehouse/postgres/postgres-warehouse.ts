@@ -9,6 +9,7 @@ import {
   type Row,
   type SqlValue,
   type TableRef,
+  textChunks,
   type Warehouse,
   WarehouseUnavailableError,
 } from "../warehouse.ts";
@@ -123,6 +124,23 @@ export class PostgresWarehouse implements Warehouse {
       }
       await pipeline(Readable.from(lines()), sink);
       return count;
+    } finally {
+      if (client !== this.#executor) (client as pg.PoolClient).release();
+    }
+  }
+
+  async loadText(
+    target: TableRef,
+    columns: readonly string[],
+    lines: Iterable<string> | AsyncIterable<string>,
+  ): Promise<number> {
+    const client = this.#executor instanceof pg.Pool ? await this.#pool.connect() : this.#executor;
+    try {
+      const list = columns.map(quoteIdent).join(", ");
+      const sink = client.query(copyFrom(`COPY ${qualified(target)} (${list}) FROM STDIN`));
+      const counter = { lines: 0 };
+      await pipeline(Readable.from(textChunks(lines, counter)), sink);
+      return counter.lines;
     } finally {
       if (client !== this.#executor) (client as pg.PoolClient).release();
     }
