@@ -1,8 +1,10 @@
 // `npm run bench -- <name> [options]`: runs one benchmark and prints its figures.
+import { benchEtl } from "./etl.ts";
 import { benchGenerate } from "./generate.ts";
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   generate: benchGenerate,
+  etl: benchEtl,
 };
 
 const [name, ...args] = process.argv.slice(2);

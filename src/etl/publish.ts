@@ -88,7 +88,9 @@ async function rebuildOrInsert(
     return;
   }
   const next = `${name}_next`;
-  const [lo, hi] = [month * 100, month * 100 + 100];
+  const nextMonth = month % 100 === 12 ? month + 89 : month + 1;
+  // The bounds ensure_month_partition gives: the first day of the month to the first day of the next.
+  const [lo, hi] = [month * 100 + 1, nextMonth * 100 + 1];
   await tx.exec(`
     CREATE TABLE dwh.${next} (LIKE dwh.${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
     INSERT INTO dwh.${next} SELECT * FROM dwh.${name} WHERE ${content.keep};

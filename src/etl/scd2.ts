@@ -27,7 +27,7 @@ interface EventRow {
   new_value: string;
 }
 
-/** The chain of versions of one client: events at the same instant open one version together. */
+/** The chain of versions of one client: each instant with events opens one version. */
 export function foldVersions(
   registration: { validFrom: string; attrs: Attributes },
   events: readonly EventRow[],
@@ -46,8 +46,8 @@ export function foldVersions(
       types.add(e.change_type);
       applyEvent(state, e, refs);
     }
-    const previous = versions[versions.length - 1] as Version;
-    if (CLIENT_ATTRIBUTES.every((a) => previous.attrs[a] === state[a])) continue;
+    // Even an event that restates a value opens its version: chains then only ever gain versions, so a
+    // late event never retires a version that facts point at.
     versions.push({ validFrom: at, attrs: state, reason: [...types].sort().join("+") });
   }
   return versions;

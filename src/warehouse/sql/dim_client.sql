@@ -1,4 +1,6 @@
 -- SCD Type 2: one row per version of a client; a new version opens whenever a tracked attribute changes.
+-- (client_id, version) is unique: enforced by an index on PostgreSQL (indexes.postgres.sql); DuckDB's unique
+-- indexes refuse a key deleted and re-inserted in one transaction, which renumbering versions needs.
 CREATE TABLE IF NOT EXISTS dwh.dim_client (
   -- keys
   client_key            BIGINT       NOT NULL PRIMARY KEY,
@@ -22,6 +24,5 @@ CREATE TABLE IF NOT EXISTS dwh.dim_client (
   change_reason         VARCHAR      NOT NULL,
   -- lineage
   batch_id              BIGINT,
-  UNIQUE (client_id, version),
   CHECK (valid_from < valid_to)
 );

@@ -9,3 +9,5 @@ CREATE INDEX IF NOT EXISTS ix_fact_tx_batch           ON dwh.fact_transactions (
 CREATE INDEX IF NOT EXISTS ix_fact_daily_client       ON dwh.fact_daily_client_summary (client_id, date_key);
 CREATE INDEX IF NOT EXISTS ix_dim_client_current      ON dwh.dim_client (client_id) WHERE is_current;
 CREATE INDEX IF NOT EXISTS ix_dim_client_geography    ON dwh.dim_client (geography_key);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_dim_client_version     ON dwh.dim_client (client_id, version);
+CREATE INDEX IF NOT EXISTS ix_dim_client_valid         ON dwh.dim_client (client_id, valid_from);
