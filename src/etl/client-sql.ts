@@ -32,6 +32,7 @@ SELECT ${batchId}, r.source_file, r.line_number, 'client', 'parent_client_id', '
        'parent_client_id ' || r.parent_client_id || ' is neither registered nor in this input', r.raw_record
   FROM ranked AS r
  WHERE r.occurrence = 1 AND r.parent_client_id IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM dwh.dim_client AS v WHERE v.client_id = r.client_id)
    AND NOT EXISTS (SELECT 1 FROM dwh.dim_client AS p WHERE p.client_id = r.parent_client_id)
    AND NOT EXISTS (SELECT 1 FROM dwh_stage.clients AS p WHERE p.client_id = r.parent_client_id)`;
 }

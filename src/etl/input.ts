@@ -100,9 +100,11 @@ export async function fileChecksum(path: string): Promise<string> {
 export async function inputChecksum(
   input: Input,
   onFile: (file: InputFile, sha256: string) => void = () => {},
+  /** Options that change what the same files load as (PaySim's start day, say). */
+  options: unknown = null,
 ): Promise<{ checksum: string; fileHashes: Map<string, string> }> {
   const hash = createHash("sha256");
-  hash.update(`${input.format}\n`);
+  hash.update(`${input.format}\n${JSON.stringify(options)}\n`);
   const fileHashes = new Map<string, string>();
   for (const f of input.files) {
     const sha = await fileChecksum(f.path);

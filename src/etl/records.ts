@@ -122,7 +122,9 @@ export function splitCsv(text: string): string[] {
 async function openParquet(path: string): Promise<RecordSource> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
-  const result = await connection.stream(`SELECT * FROM read_parquet('${path.replaceAll("'", "''")}')`);
+  const result = await connection.stream(
+    `SELECT * FROM read_parquet('${path.replaceAll("'", "''")}', hive_partitioning = false)`,
+  );
   const header = result.columnNames();
   async function* batches(): AsyncGenerator<SourceRecord[]> {
     let row = 0;

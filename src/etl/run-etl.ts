@@ -93,10 +93,14 @@ export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlRes
   const report = options.onProgress ?? (() => {});
   let hashed = 0;
   const { checksum, fileHashes } = await timed("checksum", () =>
-    inputChecksum(input, (file) => {
-      hashed += file.bytes;
-      report({ stage: "checksum", done: hashed, total: input.bytes, records: 0 });
-    }),
+    inputChecksum(
+      input,
+      (file) => {
+        hashed += file.bytes;
+        report({ stage: "checksum", done: hashed, total: input.bytes, records: 0 });
+      },
+      format === "paysim" ? { ...PAYSIM_DEFAULTS, ...options.paysim } : null,
+    ),
   );
 
   await initWarehouse(wh);

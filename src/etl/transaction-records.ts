@@ -1,5 +1,4 @@
 import { FRAUD_TYPES, TRANSACTION_HEADER } from "../generate/catalog.ts";
-import type { SqlValue } from "../warehouse/warehouse.ts";
 import {
   isIdentifier,
   isZeroAmount,
@@ -7,7 +6,6 @@ import {
   parseFlag,
   parseSignedAmount,
   parseTimestamp,
-  type Timestamp,
 } from "./fields.ts";
 import type { SourceRecord } from "./records.ts";
 import type { References } from "./references.ts";
@@ -19,7 +17,7 @@ const FRAUD_TYPE_SET = new Set<string>(FRAUD_TYPES);
 const CURRENCY = /^[A-Z]{3}$/;
 /** Characters the tab-separated staging text cannot carry; no valid field holds one. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it looks for
-const UNSTAGEABLE = /[\t\\\x00-\x08\x0b-\x1f]/;
+const UNSTAGEABLE = /[\\\x00-\x1f]/;
 
 /** What a transaction check needs besides the record: reference codes, the clock and where the record is. */
 export interface TransactionContext {
@@ -53,7 +51,7 @@ export function checkTransaction(rec: SourceRecord, ctx: TransactionContext): Ch
       ctx,
       null,
       "invalid_character",
-      "the record holds a tab, backslash or control character",
+      "the record holds a backslash or a control character (tab, line break…)",
     );
   }
   const f = rec.fields;

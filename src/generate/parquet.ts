@@ -23,7 +23,7 @@ export async function convertToParquet(
       const target = join(outDir, path);
       await db.exec(
         `COPY (SELECT * FROM read_csv(${literal(csv)}, header = true, all_varchar = true, null_padding = true,
-                                      auto_detect = true, quote = '"', escape = '"', delim = ','))
+                                      auto_detect = true, hive_partitioning = false, quote = '"', escape = '"', delim = ','))
            TO ${literal(`${target}.partial`)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       renameSync(`${target}.partial`, target);

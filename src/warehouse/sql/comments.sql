@@ -89,7 +89,7 @@ COMMENT ON COLUMN dwh.dim_geography.longitude IS 'Longitude in decimal degrees (
 COMMENT ON COLUMN dwh.dim_geography.population IS 'Approximate population; weights where synthetic clients live.';
 
 COMMENT ON TABLE dwh.dim_client IS 'B2B clients (merchants, agents, distributors, SMEs, corporates, billers, NGOs, public bodies) as a Slowly Changing Dimension of Type 2: one row per version.';
-COMMENT ON COLUMN dwh.dim_client.client_key IS 'Surrogate key of one version of the client, assigned by the ETL in (client_id, valid_from) order so that every engine gives the same keys.';
+COMMENT ON COLUMN dwh.dim_client.client_key IS 'Surrogate key of one version of the client, assigned by the ETL in a fixed order (new clients by client_id, then new versions by client_id and valid_from) so that every engine gives the same keys.';
 COMMENT ON COLUMN dwh.dim_client.client_id IS 'Natural, pseudonymous client identifier, the same across versions (never a phone number).';
 COMMENT ON COLUMN dwh.dim_client.version IS 'Version number, 1 for the registration, +1 for each change.';
 COMMENT ON COLUMN dwh.dim_client.client_name IS 'Trading name of the business.';
@@ -140,7 +140,7 @@ COMMENT ON COLUMN dwh.fact_daily_client_summary.client_key IS 'The client versio
 COMMENT ON COLUMN dwh.fact_daily_client_summary.geography_key IS 'The client''s home locality that day (dim_geography).';
 COMMENT ON COLUMN dwh.fact_daily_client_summary.tx_count IS 'Transactions attempted.';
 COMMENT ON COLUMN dwh.fact_daily_client_summary.success_count IS 'Transactions with a success status.';
-COMMENT ON COLUMN dwh.fact_daily_client_summary.failed_count IS 'Transactions that failed, whatever the cause.';
+COMMENT ON COLUMN dwh.fact_daily_client_summary.failed_count IS 'Transactions that failed, whatever the cause, including those blocked as fraud.';
 COMMENT ON COLUMN dwh.fact_daily_client_summary.reversed_count IS 'Transactions reversed.';
 COMMENT ON COLUMN dwh.fact_daily_client_summary.fraud_count IS 'Transactions labelled as fraud.';
 COMMENT ON COLUMN dwh.fact_daily_client_summary.distinct_counterparties IS 'Distinct counterparties (B2B clients and external references).';
