@@ -2,7 +2,7 @@ import type { SqlValue } from "../warehouse/warehouse.ts";
 import { isIdentifier, parseDate, parseTimestamp } from "./fields.ts";
 import type { SourceRecord } from "./records.ts";
 import type { References } from "./references.ts";
-import type { Reject } from "./rejects.ts";
+import { type Reject, rejectRecord, shapeReject } from "./rejects.ts";
 
 export const CLIENT_FIELDS = [
   "client_id",
@@ -47,18 +47,6 @@ interface Context {
   /** Today, `YYYY-MM-DD`, and now, `YYYY-MM-DD HH:MM:SS`. */
   readonly now: string;
   readonly file: string;
-}
-
-function rejecter(rec: SourceRecord, ctx: Context, kind: Reject["kind"]) {
-  return (field: string | null, reason: string, message: string): Reject => ({
-    file: ctx.file,
-    line: rec.line,
-    kind,
-    field,
-    reason,
-    message,
-    raw: rec.raw,
-  });
 }
 
 /**
@@ -119,12 +107,11 @@ export function checkAttribute(
 
 /** A client registration as a dwh_stage.clients row, or why it is refused. */
 export function checkClient(rec: SourceRecord, ctx: Context): SqlValue[] | Reject {
-  const reject = rejecter(rec, ctx, "client");
-  if (rec.badEncoding) return reject(null, "invalid_encoding", "the record is not valid UTF-8");
+  const reject = (field: string | null, reason: string, message: string) =>
+    rejectRecord(rec, ctx.file, "client", field, reason, message);
+  const shape = shapeReject(rec, ctx.file, "client", CLIENT_FIELDS.length);
+  if (shape) return shape;
   const f = rec.fields;
-  if (f.length !== CLIENT_FIELDS.length) {
-    return reject(null, "broken_line", `expected ${CLIENT_FIELDS.length} fields, found ${f.length}`);
-  }
   const clientId = f[0] as string;
   if (clientId === "") return reject("client_id", "missing_value", "client_id is empty");
   if (!isIdentifier(clientId))
@@ -160,12 +147,11 @@ export function checkClient(rec: SourceRecord, ctx: Context): SqlValue[] | Rejec
 
 /** A client change event as a dwh_stage.client_changes row, or why it is refused. */
 export function checkChange(rec: SourceRecord, ctx: Context): SqlValue[] | Reject {
-  const reject = rejecter(rec, ctx, "client_change");
-  if (rec.badEncoding) return reject(null, "invalid_encoding", "the record is not valid UTF-8");
+  const reject = (field: string | null, reason: string, message: string) =>
+    rejectRecord(rec, ctx.file, "client_change", field, reason, message);
+  const shape = shapeReject(rec, ctx.file, "client_change", CHANGE_FIELDS.length);
+  if (shape) return shape;
   const f = rec.fields;
-  if (f.length !== CHANGE_FIELDS.length) {
-    return reject(null, "broken_line", `expected ${CHANGE_FIELDS.length} fields, found ${f.length}`);
-  }
   const [changeId, clientId, effective, changeType, attribute, oldValue, newValue] = f as string[] as [
     string,
     string,

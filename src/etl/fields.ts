@@ -95,9 +95,3 @@ const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 export function isIdentifier(text: string): boolean {
   return IDENTIFIER.test(text);
 }
-
-/** Date key of a timestamp text compared as strings: `2024-03-01 …` < `2024-03-02 …`. */
-export function dateKeyText(dateKey: number): string {
-  const s = String(dateKey);
-  return `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
-}

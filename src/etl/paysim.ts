@@ -1,7 +1,7 @@
 import type { SqlValue } from "../warehouse/warehouse.ts";
 import { parseDate } from "./fields.ts";
 import type { SourceRecord } from "./records.ts";
-import type { Reject } from "./rejects.ts";
+import { type Reject, rejectRecord, shapeReject } from "./rejects.ts";
 
 /**
  * PaySim (Lopez-Rojas et al., the public mobile-money simulator) exports one CSV per run:
@@ -75,20 +75,11 @@ export class PaysimAdapter {
   }
 
   map(rec: SourceRecord): SourceRecord | Reject {
-    const reject = (field: string | null, reason: string, message: string): Reject => ({
-      file: this.#file,
-      line: rec.line,
-      kind: "transaction",
-      field,
-      reason,
-      message,
-      raw: rec.raw,
-    });
+    const reject = (field: string | null, reason: string, message: string) =>
+      rejectRecord(rec, this.#file, "transaction", field, reason, message);
+    const shape = shapeReject(rec, this.#file, "transaction", PAYSIM_FIELDS.length);
+    if (shape) return shape;
     const f = rec.fields;
-    if (rec.badEncoding) return reject(null, "invalid_encoding", "the record is not valid UTF-8");
-    if (f.length !== PAYSIM_FIELDS.length) {
-      return reject(null, "broken_line", `expected ${PAYSIM_FIELDS.length} fields, found ${f.length}`);
-    }
     const [stepText, type, amount, orig, , newBalanceOrig, dest, , , fraud] = f as string[] as [
       string,
       string,

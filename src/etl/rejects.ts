@@ -1,4 +1,5 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { SourceRecord } from "./records.ts";
 
 export type RecordKind = "transaction" | "client" | "client_change";
 
@@ -11,6 +12,38 @@ export interface Reject {
   readonly reason: string;
   readonly message: string;
   readonly raw: string;
+}
+
+/** The reject of `rec`, read from `file`. */
+export function rejectRecord(
+  rec: SourceRecord,
+  file: string,
+  kind: RecordKind,
+  field: string | null,
+  reason: string,
+  message: string,
+): Reject {
+  return { file, line: rec.line, kind, field, reason, message, raw: rec.raw };
+}
+
+/** The reject of a record that is not valid UTF-8 or does not hold `fieldCount` fields; null when it does. */
+export function shapeReject(
+  rec: SourceRecord,
+  file: string,
+  kind: RecordKind,
+  fieldCount: number,
+): Reject | null {
+  if (rec.badEncoding)
+    return rejectRecord(rec, file, kind, null, "invalid_encoding", "the record is not valid UTF-8");
+  if (rec.fields.length === fieldCount) return null;
+  return rejectRecord(
+    rec,
+    file,
+    kind,
+    null,
+    "broken_line",
+    `expected ${fieldCount} fields, found ${rec.fields.length}`,
+  );
 }
 
 export const REJECTS_TABLE = { schema: "dwh_audit", table: "etl_rejects" } as const;

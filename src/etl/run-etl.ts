@@ -261,7 +261,6 @@ class BatchRun {
       await this.#tx.exec(`DROP TABLE ${table.schema}.${table.table}`);
   }
 
-  /** Streams one file's records through `check`, staging what passes; returns the records read. */
   /** Streams the files' records through their checks and stages what passes in one bulk load. */
   async #stageFiles(
     files: readonly InputFile[],

@@ -9,7 +9,7 @@ import {
 } from "./fields.ts";
 import type { SourceRecord } from "./records.ts";
 import type { References } from "./references.ts";
-import type { Reject } from "./rejects.ts";
+import { type Reject, rejectRecord } from "./rejects.ts";
 
 export const TRANSACTION_FIELDS = TRANSACTION_HEADER.split(",");
 const FIELD_COUNT = TRANSACTION_FIELDS.length;
@@ -260,7 +260,7 @@ function transactionReject(
   reason: string,
   message: string,
 ): Reject {
-  return { file: ctx.file, line: rec.line, kind: "transaction", field, reason, message, raw: rec.raw };
+  return rejectRecord(rec, ctx.file, "transaction", field, reason, message);
 }
 
 /** The header a transaction file must start with, or a message saying how it differs. */

@@ -16,9 +16,6 @@ import {
 import { copyTextLine } from "./postgres-copy.ts";
 import { postgresCatalog } from "./postgres-introspector.ts";
 
-/** Bytes of COPY text gathered before each write to the socket. */
-const COPY_BUFFER_BYTES = 256 * 1024;
-
 const INT8 = 20;
 const DATE = 1082;
 const TIMESTAMP = 1114;
@@ -102,31 +99,17 @@ export class PostgresWarehouse implements Warehouse {
     columns: readonly string[],
     rows: Iterable<readonly SqlValue[]> | AsyncIterable<readonly SqlValue[]>,
   ): Promise<number> {
-    const client = this.#executor instanceof pg.Pool ? await this.#pool.connect() : this.#executor;
-    try {
-      const list = columns.map(quoteIdent).join(", ");
-      const sink = client.query(copyFrom(`COPY ${qualified(target)} (${list}) FROM STDIN`));
+    async function* lines(): AsyncGenerator<string> {
       let count = 0;
-      async function* lines(): AsyncGenerator<string> {
-        let buffer = "";
-        for await (const row of rows) {
-          if (row.length !== columns.length) {
-            throw new Error(`row ${count + 1} has ${row.length} values for ${columns.length} columns`);
-          }
-          buffer += copyTextLine(row);
-          count++;
-          if (buffer.length >= COPY_BUFFER_BYTES) {
-            yield buffer;
-            buffer = "";
-          }
+      for await (const row of rows) {
+        if (row.length !== columns.length) {
+          throw new Error(`row ${count + 1} has ${row.length} values for ${columns.length} columns`);
         }
-        if (buffer) yield buffer;
+        count++;
+        yield copyTextLine(row);
       }
-      await pipeline(Readable.from(lines()), sink);
-      return count;
-    } finally {
-      if (client !== this.#executor) (client as pg.PoolClient).release();
     }
+    return this.loadText(target, columns, lines());
   }
 
   async loadText(
