@@ -15,6 +15,7 @@ export const DIMENSION_TABLES = [
   "dim_geography",
 ] as const;
 export const FACT_TABLES = ["fact_transactions", "fact_daily_client_summary"] as const;
+export const ML_TABLES = ["ml_models", "fact_fraud_scores", "client_segments"] as const;
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;
 
 interface Model {
@@ -29,6 +30,7 @@ const MODELS: readonly Model[] = [
   { name: "functions" },
   ...DIMENSION_TABLES.map((name) => ({ name })),
   ...FACT_TABLES.map((name) => ({ name })),
+  { name: "ml" },
   ...VIEWS.map((name) => ({ name })),
   { name: "audit" },
   { name: "foreign_keys", engines: ["postgres"] },

@@ -11,3 +11,7 @@ CREATE INDEX IF NOT EXISTS ix_dim_client_current      ON dwh.dim_client (client_
 CREATE INDEX IF NOT EXISTS ix_dim_client_geography    ON dwh.dim_client (geography_key);
 CREATE UNIQUE INDEX IF NOT EXISTS ux_dim_client_version     ON dwh.dim_client (client_id, version);
 CREATE INDEX IF NOT EXISTS ix_dim_client_valid         ON dwh.dim_client (client_id, valid_from);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_fraud_scores_tx_model  ON dwh.fact_fraud_scores (transaction_id, model_version);
+CREATE INDEX IF NOT EXISTS ix_fraud_scores_alerts      ON dwh.fact_fraud_scores (date_key, fraud_score) WHERE is_alert;
+CREATE INDEX IF NOT EXISTS ix_client_segments_as_of    ON dwh.client_segments (as_of_date, segment_name);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_client_segments        ON dwh.client_segments (client_id, as_of_date);
