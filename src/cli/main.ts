@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { dbInfoCommand } from "./db-info.ts";
+import { docsCommand } from "./docs.ts";
 import { etlCommand } from "./etl.ts";
 import { exitCodeFor, exitWithError, messageOf } from "./exit.ts";
 import { generateCommand } from "./generate.ts";
@@ -17,7 +18,8 @@ export function program(): Command {
     .addCommand(etlCommand())
     .addCommand(pipelineCommand())
     .addCommand(statusCommand())
-    .addCommand(dbInfoCommand());
+    .addCommand(dbInfoCommand())
+    .addCommand(docsCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
