@@ -3,6 +3,7 @@ import { dbInfoCommand } from "./db-info.ts";
 import { docsCommand } from "./docs.ts";
 import { etlCommand } from "./etl.ts";
 import { exitCodeFor, exitWithError, messageOf } from "./exit.ts";
+import { exportCommand } from "./export.ts";
 import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
 import { pipelineCommand } from "./pipeline.ts";
@@ -19,7 +20,8 @@ export function program(): Command {
     .addCommand(pipelineCommand())
     .addCommand(statusCommand())
     .addCommand(dbInfoCommand())
-    .addCommand(docsCommand());
+    .addCommand(docsCommand())
+    .addCommand(exportCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
