@@ -1,0 +1,455 @@
+import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { addDays, dateToKey, keyToDate } from "../dates.ts";
+import { NotFoundError } from "../errors.ts";
+import { type Filters, rangeOf } from "../filters.ts";
+import { money } from "../money.ts";
+import type { Reference } from "../reference.ts";
+import {
+  filterConditions,
+  type Kpis,
+  kpiColumns,
+  kpiFrom,
+  kpiMeasures,
+  kpisFrom,
+  SqlParams,
+} from "../sql.ts";
+import { kpiSource } from "./kpi.ts";
+
+/** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
+function clientLevel(filters: Filters): Filters {
+  const { service: _s, channel: _c, ...rest } = filters;
+  return rest;
+}
+
+const SEGMENT_COLUMNS = (alias: string) => ({
+  dateKey: `${alias}.as_of_date`,
+  clientKey: `${alias}.client_key`,
+  clientId: `${alias}.client_id`,
+});
+
+export interface SegmentSummary {
+  readonly segmentId: number;
+  readonly name: string;
+  readonly clients: number;
+  readonly monetary: string;
+  readonly averageMonetary: number;
+  readonly averageFrequency: number;
+  readonly averageRecencyDays: number;
+}
+
+export interface Segments {
+  /** Null until `momo ml train` has segmented the clients. */
+  readonly asOfDate: string | null;
+  readonly modelVersion: number | null;
+  readonly segments: readonly SegmentSummary[];
+}
+
+export async function segmentSummary(
+  wh: Warehouse,
+  filters: Filters,
+  reference: Reference,
+): Promise<Segments> {
+  const asOfDate = reference.segments.asOfDate;
+  if (asOfDate === null) return { asOfDate, modelVersion: null, segments: [] };
+  const p = new SqlParams();
+  const where = filterConditions(p, clientLevel(filters), SEGMENT_COLUMNS("cs"), null);
+  if (filters.segment !== undefined) where.push(`cs.segment_name = ${p.add(filters.segment)}`);
+  const rows = await wh.query(
+    `SELECT cs.segment_id, cs.segment_name, MAX(cs.model_version) AS model_version, COUNT(*) AS clients,
+            SUM(cs.monetary) AS monetary,
+            AVG(CAST(cs.monetary AS DOUBLE PRECISION)) AS avg_monetary,
+            AVG(CAST(cs.frequency AS DOUBLE PRECISION)) AS avg_frequency,
+            AVG(CAST(cs.recency_days AS DOUBLE PRECISION)) AS avg_recency
+       FROM dwh.client_segments AS cs
+      WHERE cs.as_of_date = ${p.date(asOfDate)} AND ${where.join(" AND ")}
+      GROUP BY cs.segment_id, cs.segment_name
+      ORDER BY cs.segment_id`,
+    p.values,
+  );
+  return {
+    asOfDate,
+    modelVersion: rows.length > 0 ? Math.max(...rows.map((r) => Number(r.model_version))) : null,
+    segments: rows.map((r) => ({
+      segmentId: Number(r.segment_id),
+      name: String(r.segment_name),
+      clients: Number(r.clients),
+      monetary: money(r.monetary as string),
+      averageMonetary: Number(r.avg_monetary),
+      averageFrequency: Number(r.avg_frequency),
+      averageRecencyDays: Number(r.avg_recency),
+    })),
+  };
+}
+
+export interface Migration {
+  readonly fromDate: string | null;
+  readonly toDate: string | null;
+  /** Clients per (segment before, segment after); "(new)" and "(gone)" for clients in one snapshot only. */
+  readonly flows: readonly { readonly from: string; readonly to: string; readonly clients: number }[];
+}
+
+export const NEW_CLIENTS = "(new)";
+export const GONE_CLIENTS = "(gone)";
+
+/** How clients moved between the segments of the two latest as-of dates. */
+export async function segmentMigration(
+  wh: Warehouse,
+  filters: Filters,
+  reference: Reference,
+): Promise<Migration> {
+  const { asOfDate, previousAsOfDate } = reference.segments;
+  if (asOfDate === null || previousAsOfDate === null) {
+    return { fromDate: previousAsOfDate, toDate: asOfDate, flows: [] };
+  }
+  const p = new SqlParams();
+  const columns = {
+    dateKey: "x",
+    clientKey: "COALESCE(b.client_key, a.client_key)",
+    clientId: "COALESCE(b.client_id, a.client_id)",
+  };
+  const where = filterConditions(p, clientLevel(filters), columns, null);
+  const rows = await wh.query<{ from_segment: string; to_segment: string; clients: number }>(
+    `SELECT COALESCE(a.segment_name, '${NEW_CLIENTS}') AS from_segment,
+            COALESCE(b.segment_name, '${GONE_CLIENTS}') AS to_segment,
+            COUNT(*) AS clients
+       FROM (SELECT * FROM dwh.client_segments WHERE as_of_date = ${p.date(previousAsOfDate)}) AS a
+       FULL OUTER JOIN (SELECT * FROM dwh.client_segments WHERE as_of_date = ${p.date(asOfDate)}) AS b
+         ON b.client_id = a.client_id
+      WHERE ${where.join(" AND ")}
+      GROUP BY COALESCE(a.segment_name, '${NEW_CLIENTS}'), COALESCE(b.segment_name, '${GONE_CLIENTS}')
+      ORDER BY clients DESC, from_segment, to_segment`,
+    p.values,
+  );
+  return {
+    fromDate: previousAsOfDate,
+    toDate: asOfDate,
+    flows: rows.map((r) => ({ from: r.from_segment, to: r.to_segment, clients: Number(r.clients) })),
+  };
+}
+
+export const TOP_CLIENT_ORDERS = ["value", "transactions", "fees"] as const;
+export type TopClientOrder = (typeof TOP_CLIENT_ORDERS)[number];
+
+export interface TopClient extends Omit<Kpis, "activeClients"> {
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly clientType: string;
+  readonly tier: string;
+  readonly country: string;
+  readonly region: string;
+  readonly segment: string | null;
+}
+
+export async function topClients(
+  wh: Warehouse,
+  filters: Filters,
+  order: TopClientOrder,
+  limit: number,
+  reference: Reference,
+): Promise<TopClient[]> {
+  const source = kpiSource(filters);
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const rows = await wh.query(
+    `WITH ranked AS (
+       SELECT x.client_id, ${kpiMeasures(source, "x", { activeClients: false })}
+         FROM ${kpiFrom(source, "x")}
+        WHERE ${where.join(" AND ")}
+        GROUP BY x.client_id
+        ORDER BY ${order} DESC, x.client_id
+        LIMIT ${p.int(limit)}
+     )
+     SELECT r.*, c.client_name, c.client_type, c.tier, g.country_code, g.region_name, cs.segment_name
+       FROM ranked AS r
+       JOIN dwh.dim_client AS c ON c.client_id = r.client_id AND c.is_current
+       JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+       LEFT JOIN dwh.client_segments AS cs
+         ON cs.client_id = r.client_id AND cs.as_of_date = ${p.date(reference.segments.asOfDate ?? "1970-01-01")}
+      ORDER BY r.${order} DESC, r.client_id`,
+    p.values,
+  );
+  return rows.map((r) => {
+    const { activeClients: _a, ...kpis } = kpisFrom(r);
+    return {
+      clientId: String(r.client_id),
+      clientName: String(r.client_name),
+      clientType: String(r.client_type),
+      tier: String(r.tier),
+      country: String(r.country_code),
+      region: String(r.region_name),
+      segment: (r.segment_name as string | null) ?? null,
+      ...kpis,
+    };
+  });
+}
+
+export interface Cohort {
+  /** Registration month `YYYY-MM`, or `before YYYY-MM` for clients registered before the data starts. */
+  readonly cohort: string;
+  /** Clients of the cohort (current versions) matching the filters. */
+  readonly size: number;
+  /** Active clients of the cohort in each month of `months`. */
+  readonly active: readonly number[];
+}
+
+export interface Cohorts {
+  readonly months: readonly string[];
+  readonly cohorts: readonly Cohort[];
+}
+
+/** Cohort of a client version (alias): 0 before `start` (a DATE placeholder), else the registration YYYYMM. */
+function cohortKey(alias: string, start: string): string {
+  return `CASE WHEN ${alias}.registration_date < ${start} THEN 0
+               ELSE CAST(EXTRACT(YEAR FROM ${alias}.registration_date) AS INTEGER) * 100
+                  + CAST(EXTRACT(MONTH FROM ${alias}.registration_date) AS INTEGER) END`;
+}
+
+/** Active clients per registration-month cohort and calendar month of the period. */
+export async function registrationCohorts(
+  wh: Warehouse,
+  filters: Filters,
+  reference: Reference,
+): Promise<Cohorts> {
+  const first = reference.dataRange.first;
+  if (first === null) return { months: [], cohorts: [] };
+  const firstMonth = `${first.slice(0, 7)}-01`;
+  const source = kpiSource(filters);
+  const p = new SqlParams();
+  const start = p.date(firstMonth);
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const activity = await wh.query<{ cohort: number; year_month: string; active: number }>(
+    `SELECT ${cohortKey("c", start)} AS cohort, d.year_month, COUNT(DISTINCT x.client_id) AS active
+       FROM ${kpiFrom(source, "x")}
+       JOIN dwh.dim_date AS d ON d.date_key = x.date_key
+       JOIN dwh.dim_client AS c ON c.client_id = x.client_id AND c.is_current
+      WHERE ${where.join(" AND ")}
+      GROUP BY 1, d.year_month`,
+    p.values,
+  );
+  const q = new SqlParams();
+  const qStart = q.date(firstMonth);
+  const clientWhere = filterConditions(q, clientLevel(filters), CURRENT_CLIENT_COLUMNS, null);
+  const sizes = await wh.query<{ cohort: number; size: number }>(
+    `SELECT ${cohortKey("c", qStart)} AS cohort, COUNT(*) AS size
+       FROM dwh.dim_client AS c
+      WHERE c.is_current AND c.registration_date <= ${q.date(filters.to)} AND ${clientWhere.join(" AND ")}
+      GROUP BY 1
+      ORDER BY 1`,
+    q.values,
+  );
+  const months = [...new Set(activity.map((r) => r.year_month))].sort();
+  const active = new Map(activity.map((a) => [`${Number(a.cohort)} ${a.year_month}`, Number(a.active)]));
+  const label = (key: number) =>
+    key === 0 ? `before ${firstMonth.slice(0, 7)}` : `${String(key).slice(0, 4)}-${String(key).slice(4)}`;
+  return {
+    months,
+    cohorts: sizes.map((s) => ({
+      cohort: label(Number(s.cohort)),
+      size: Number(s.size),
+      active: months.map((m) => active.get(`${Number(s.cohort)} ${m}`) ?? 0),
+    })),
+  };
+}
+
+const CURRENT_CLIENT_COLUMNS = { dateKey: "NULL", clientKey: "c.client_key", clientId: "c.client_id" };
+
+export interface ClientVersion {
+  readonly version: number;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly isCurrent: boolean;
+  readonly changeReason: string;
+  readonly clientName: string;
+  readonly clientType: string;
+  readonly sector: string;
+  readonly sizeBand: string;
+  readonly tier: string;
+  readonly kycLevel: number;
+  readonly status: string;
+  readonly country: string;
+  readonly region: string;
+  readonly locality: string;
+  readonly parentClientId: string | null;
+  readonly registrationDate: string;
+}
+
+export interface ClientMonth {
+  readonly month: string;
+  readonly transactions: number;
+  readonly successful: number;
+  readonly value: string;
+  readonly fees: string;
+  readonly fraud: number;
+  readonly activeDays: number;
+}
+
+export interface ClientTransaction {
+  readonly transactionId: string;
+  readonly transactionAt: string;
+  readonly service: string;
+  readonly channel: string;
+  readonly status: string;
+  readonly amount: string;
+  readonly fee: string;
+  readonly counterparty: string | null;
+  readonly isFraud: boolean;
+}
+
+export interface ClientDetail {
+  readonly clientId: string;
+  /** Every SCD2 version, oldest first; the last is the current one. */
+  readonly history: readonly ClientVersion[];
+  readonly activity: readonly ClientMonth[];
+  readonly recentTransactions: readonly ClientTransaction[];
+  readonly segments: readonly {
+    asOfDate: string;
+    segment: string;
+    recencyDays: number;
+    frequency: number;
+    monetary: string;
+  }[];
+  readonly alerts: readonly { transactionId: string; date: string; score: number; modelVersion: number }[];
+}
+
+/** Days before the client's last active day whose transactions the drill-down lists. */
+const RECENT_DAYS_WINDOW = 31;
+
+export async function clientDetail(wh: Warehouse, clientId: string): Promise<ClientDetail> {
+  const versions = await wh.query(
+    `SELECT c.*, g.country_code, g.region_name, g.locality_name
+       FROM dwh.dim_client AS c
+       JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+      WHERE c.client_id = $1
+      ORDER BY c.version`,
+    [clientId],
+  );
+  if (versions.length === 0) throw new NotFoundError(`client ${clientId} does not exist`);
+  const activity = await wh.query(
+    `SELECT d.year_month, SUM(s.tx_count) AS transactions, SUM(s.success_count) AS successful,
+            SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees, SUM(s.fraud_count) AS fraud,
+            COUNT(*) AS active_days, MAX(s.date_key) AS last_key
+       FROM dwh.fact_daily_client_summary AS s
+       JOIN dwh.dim_date AS d ON d.date_key = s.date_key
+      WHERE s.client_id = $1
+      GROUP BY d.year_month
+      ORDER BY d.year_month`,
+    [clientId],
+  );
+  const lastKey = activity.reduce((max, r) => Math.max(max, Number(r.last_key)), 0);
+  const recent =
+    lastKey === 0
+      ? []
+      : await wh.query(
+          `SELECT t.transaction_id, t.transaction_at, sv.service_name_en AS service, ch.channel_name_en AS channel,
+                  st.status_code, t.amount, t.fee, COALESCE(t.counterparty_client_id, t.counterparty_ref) AS counterparty,
+                  t.is_fraud
+             FROM dwh.fact_transactions AS t
+             JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+             JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+             JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
+            WHERE t.client_id = $1 AND t.date_key BETWEEN CAST($2 AS INTEGER) AND CAST($3 AS INTEGER)
+            ORDER BY t.transaction_at DESC, t.transaction_id
+            LIMIT 20`,
+          [clientId, dateToKey(addDays(keyToDate(lastKey), -RECENT_DAYS_WINDOW)), lastKey],
+        );
+  const segments = await wh.query(
+    `SELECT as_of_date, segment_name, recency_days, frequency, monetary
+       FROM dwh.client_segments WHERE client_id = $1 ORDER BY as_of_date`,
+    [clientId],
+  );
+  const alerts = await wh.query(
+    `SELECT transaction_id, date_key, fraud_score, model_version
+       FROM dwh.fact_fraud_scores
+      WHERE is_alert AND client_key IN (SELECT client_key FROM dwh.dim_client WHERE client_id = $1)
+      ORDER BY date_key DESC, fraud_score DESC
+      LIMIT 10`,
+    [clientId],
+  );
+  return {
+    clientId,
+    history: versions.map((v) => ({
+      version: Number(v.version),
+      validFrom: String(v.valid_from),
+      validTo: String(v.valid_to),
+      isCurrent: Boolean(v.is_current),
+      changeReason: String(v.change_reason),
+      clientName: String(v.client_name),
+      clientType: String(v.client_type),
+      sector: String(v.sector),
+      sizeBand: String(v.size_band),
+      tier: String(v.tier),
+      kycLevel: Number(v.kyc_level),
+      status: String(v.status),
+      country: String(v.country_code),
+      region: String(v.region_name),
+      locality: String(v.locality_name),
+      parentClientId: (v.parent_client_id as string | null) ?? null,
+      registrationDate: String(v.registration_date),
+    })),
+    activity: activity.map((r) => ({
+      month: String(r.year_month),
+      transactions: Number(r.transactions),
+      successful: Number(r.successful),
+      value: money(r.value as string),
+      fees: money(r.fees as string),
+      fraud: Number(r.fraud),
+      activeDays: Number(r.active_days),
+    })),
+    recentTransactions: recent.map((t) => ({
+      transactionId: String(t.transaction_id),
+      transactionAt: String(t.transaction_at),
+      service: String(t.service),
+      channel: String(t.channel),
+      status: String(t.status_code),
+      amount: money(t.amount as string),
+      fee: money(t.fee as string),
+      counterparty: (t.counterparty as string | null) ?? null,
+      isFraud: Boolean(t.is_fraud),
+    })),
+    segments: segments.map((s) => ({
+      asOfDate: String(s.as_of_date),
+      segment: String(s.segment_name),
+      recencyDays: Number(s.recency_days),
+      frequency: Number(s.frequency),
+      monetary: money(s.monetary as string),
+    })),
+    alerts: alerts.map((a) => ({
+      transactionId: String(a.transaction_id),
+      date: keyToDate(Number(a.date_key)),
+      score: Number(a.fraud_score),
+      modelVersion: Number(a.model_version),
+    })),
+  };
+}
+
+export interface ClientMatch {
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly clientType: string;
+  readonly region: string;
+}
+
+/** Current clients whose id is `text` or whose name contains it, case-insensitively. */
+export async function searchClients(wh: Warehouse, text: string, limit: number): Promise<ClientMatch[]> {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await wh.query<{
+    client_id: string;
+    client_name: string;
+    client_type: string;
+    region_name: string;
+  }>(
+    `SELECT c.client_id, c.client_name, c.client_type, g.region_name
+       FROM dwh.dim_client AS c
+       JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+      WHERE c.is_current AND (c.client_id = $1 OR LOWER(c.client_name) LIKE $2 ESCAPE '\\')
+      ORDER BY CASE WHEN c.client_id = $1 THEN 0 ELSE 1 END, c.client_name, c.client_id
+      LIMIT CAST($3 AS INTEGER)`,
+    [text.toUpperCase(), pattern, limit],
+  );
+  return rows.map((r) => ({
+    clientId: r.client_id,
+    clientName: r.client_name,
+    clientType: r.client_type,
+    region: r.region_name,
+  }));
+}

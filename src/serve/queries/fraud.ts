@@ -1,0 +1,318 @@
+import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { type Filters, previousRangeOf, rangeOf } from "../filters.ts";
+import { money } from "../money.ts";
+import type { Grain } from "../params.ts";
+import { filterConditions, type KpiSource, SCORE_COLUMNS, SqlParams, TRANSACTION_COLUMNS } from "../sql.ts";
+import { kpiOverview, kpiTimeSeries } from "./kpi.ts";
+import { activeModel, type ModelInfo, parseJson } from "./models.ts";
+import { formatPeriod, periodLabel } from "./periods.ts";
+
+export interface FraudFigures {
+  readonly transactions: number;
+  /** Transactions labelled fraudulent in the data. */
+  readonly fraud: number;
+  readonly fraudAmount: string;
+  readonly fraudRate: number | null;
+  /** Transactions the active model scored, and those above its threshold. */
+  readonly scored: number;
+  readonly alerts: number;
+  readonly alertRate: number | null;
+}
+
+export interface FraudOverview {
+  readonly source: KpiSource;
+  readonly period: { readonly from: string; readonly to: string };
+  readonly previousPeriod: { readonly from: string; readonly to: string };
+  readonly current: FraudFigures;
+  readonly previous: FraudFigures;
+  /** The active fraud model, null until `momo ml train` has run. */
+  readonly model: ModelInfo | null;
+}
+
+export async function fraudOverview(wh: Warehouse, filters: Filters): Promise<FraudOverview> {
+  const [kpis, model] = [await kpiOverview(wh, filters), await activeModel(wh, "fraud_gbdt")];
+  const scores = model ? await scoreCounts(wh, filters, model.version) : undefined;
+  const figures = (k: typeof kpis.current, s: { scored: number; alerts: number } | undefined) => ({
+    transactions: k.transactions,
+    fraud: k.fraud,
+    fraudAmount: k.fraudAmount,
+    fraudRate: k.fraudRate,
+    scored: s?.scored ?? 0,
+    alerts: s?.alerts ?? 0,
+    alertRate: s && s.scored > 0 ? s.alerts / s.scored : null,
+  });
+  return {
+    source: kpis.source,
+    period: kpis.period,
+    previousPeriod: kpis.previousPeriod,
+    current: figures(kpis.current, scores?.current),
+    previous: figures(kpis.previous, scores?.previous),
+    model,
+  };
+}
+
+async function scoreCounts(wh: Warehouse, filters: Filters, version: number) {
+  const p = new SqlParams();
+  const range = rangeOf(filters);
+  const before = previousRangeOf(filters);
+  const now = `fs.date_key >= ${p.int(range.fromKey)}`;
+  const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), {
+    fromKey: before.fromKey,
+    toKey: range.toKey,
+  });
+  const [row] = await wh.query(
+    `SELECT SUM(CASE WHEN ${now} THEN 1 ELSE 0 END) AS scored,
+            SUM(CASE WHEN ${now} AND fs.is_alert THEN 1 ELSE 0 END) AS alerts,
+            SUM(CASE WHEN ${now} THEN 0 ELSE 1 END) AS prev_scored,
+            SUM(CASE WHEN ${now} OR NOT fs.is_alert THEN 0 ELSE 1 END) AS prev_alerts
+       FROM dwh.fact_fraud_scores AS fs
+      WHERE fs.model_version = ${p.int(version)}
+        AND ${where.join("\n        AND ")}`,
+    p.values,
+  );
+  const n = (name: string) => Number(row?.[name] ?? 0);
+  return {
+    current: { scored: n("scored"), alerts: n("alerts") },
+    previous: { scored: n("prev_scored"), alerts: n("prev_alerts") },
+  };
+}
+
+export interface FraudPoint {
+  readonly period: string;
+  readonly firstDay: string;
+  readonly transactions: number;
+  readonly fraud: number;
+  readonly fraudAmount: string;
+  readonly fraudRate: number | null;
+  readonly alerts: number;
+}
+
+/** Labelled fraud per period, with the active model's alerts of the same periods. */
+export async function fraudTimeSeries(
+  wh: Warehouse,
+  filters: Filters,
+  grain: Grain,
+  modelVersion: number | null,
+): Promise<{ grain: Grain; points: FraudPoint[] }> {
+  const series = await kpiTimeSeries(wh, filters, grain, { activeClients: false });
+  const alerts = new Map<string, number>();
+  if (modelVersion !== null) {
+    const label = periodLabel(grain, "d");
+    const p = new SqlParams();
+    const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), rangeOf(filters));
+    const rows = await wh.query(
+      `SELECT ${label} AS period, COUNT(*) AS alerts
+         FROM dwh.fact_fraud_scores AS fs
+         JOIN dwh.dim_date AS d ON d.date_key = fs.date_key
+        WHERE fs.is_alert AND fs.model_version = ${p.int(modelVersion)}
+          AND ${where.join("\n          AND ")}
+        GROUP BY ${label}`,
+      p.values,
+    );
+    for (const row of rows) alerts.set(formatPeriod(grain, row.period), Number(row.alerts));
+  }
+  const points = series.points.map((point) => ({
+    period: point.period,
+    firstDay: point.firstDay,
+    transactions: point.transactions,
+    fraud: point.fraud,
+    fraudAmount: point.fraudAmount,
+    fraudRate: point.fraudRate,
+    alerts: alerts.get(point.period) ?? 0,
+  }));
+  return { grain, points };
+}
+
+export const FRAUD_BREAKDOWNS = ["typology", "service", "channel"] as const;
+export type FraudBreakdown = (typeof FRAUD_BREAKDOWNS)[number];
+
+export interface FraudBreakdownItem {
+  readonly key: string;
+  readonly label: string;
+  readonly fraud: number;
+  readonly fraudAmount: string;
+  /** Service and channel only: all transactions of the item, and the share labelled fraud. */
+  readonly transactions?: number;
+  readonly fraudRate?: number | null;
+}
+
+/** Labelled fraud by typology (from the fraud rows alone) or by service or channel (with their rate). */
+export async function fraudBreakdown(
+  wh: Warehouse,
+  filters: Filters,
+  by: FraudBreakdown,
+): Promise<{ by: FraudBreakdown; items: FraudBreakdownItem[] }> {
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, TRANSACTION_COLUMNS("t"), rangeOf(filters));
+  if (by === "typology") {
+    const rows = await wh.query<{ fraud_type: string | null; fraud: number; fraud_amount: string }>(
+      `SELECT t.fraud_type, COUNT(*) AS fraud, SUM(t.amount) AS fraud_amount
+         FROM dwh.fact_transactions AS t
+        WHERE t.is_fraud AND ${where.join(" AND ")}
+        GROUP BY t.fraud_type
+        ORDER BY fraud DESC, t.fraud_type`,
+      p.values,
+    );
+    return {
+      by,
+      items: rows.map((r) => ({
+        key: r.fraud_type ?? "unknown",
+        label: (r.fraud_type ?? "unknown").replaceAll("_", " "),
+        fraud: Number(r.fraud),
+        fraudAmount: money(r.fraud_amount),
+      })),
+    };
+  }
+  const dim =
+    by === "service"
+      ? {
+          join: "JOIN dwh.dim_service AS g ON g.service_key = t.service_key",
+          key: "g.service_code",
+          label: "g.service_name_en",
+        }
+      : {
+          join: "JOIN dwh.dim_channel AS g ON g.channel_key = t.channel_key",
+          key: "g.channel_code",
+          label: "g.channel_name_en",
+        };
+  const rows = await wh.query<{
+    item_key: string;
+    item_label: string;
+    transactions: number;
+    fraud: number;
+    fraud_amount: string;
+  }>(
+    `SELECT ${dim.key} AS item_key, ${dim.label} AS item_label, COUNT(*) AS transactions,
+            SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END) AS fraud,
+            SUM(CASE WHEN t.is_fraud THEN t.amount ELSE 0 END) AS fraud_amount
+       FROM dwh.fact_transactions AS t
+       ${dim.join}
+      WHERE ${where.join(" AND ")}
+      GROUP BY ${dim.key}, ${dim.label}
+      ORDER BY fraud DESC, transactions DESC`,
+    p.values,
+  );
+  return {
+    by,
+    items: rows.map((r) => ({
+      key: r.item_key,
+      label: r.item_label,
+      fraud: Number(r.fraud),
+      fraudAmount: money(r.fraud_amount),
+      transactions: Number(r.transactions),
+      fraudRate: Number(r.transactions) === 0 ? null : Number(r.fraud) / Number(r.transactions),
+    })),
+  };
+}
+
+export const SCORE_BINS = 20;
+
+export interface ScoreBin {
+  readonly from: number;
+  readonly to: number;
+  readonly transactions: number;
+  readonly alerts: number;
+}
+
+/** How the active model's scores of the period spread over 20 bins of width 0.05. */
+export async function scoreDistribution(
+  wh: Warehouse,
+  filters: Filters,
+  modelVersion: number,
+): Promise<ScoreBin[]> {
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), rangeOf(filters));
+  const bin = `LEAST(CAST(FLOOR(fs.fraud_score * ${SCORE_BINS}) AS INTEGER), ${SCORE_BINS - 1})`;
+  const rows = await wh.query<{ bin: number; transactions: number; alerts: number }>(
+    `SELECT ${bin} AS bin, COUNT(*) AS transactions, SUM(CASE WHEN fs.is_alert THEN 1 ELSE 0 END) AS alerts
+       FROM dwh.fact_fraud_scores AS fs
+      WHERE fs.model_version = ${p.int(modelVersion)} AND ${where.join(" AND ")}
+      GROUP BY ${bin}`,
+    p.values,
+  );
+  const byBin = new Map(rows.map((r) => [Number(r.bin), r]));
+  return Array.from({ length: SCORE_BINS }, (_, i) => ({
+    from: i / SCORE_BINS,
+    to: (i + 1) / SCORE_BINS,
+    transactions: Number(byBin.get(i)?.transactions ?? 0),
+    alerts: Number(byBin.get(i)?.alerts ?? 0),
+  }));
+}
+
+export interface Reason {
+  readonly feature: string;
+  readonly value: unknown;
+  readonly contribution: number;
+}
+
+export interface Alert {
+  readonly transactionId: string;
+  readonly transactionAt: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly clientType: string;
+  readonly service: string;
+  readonly channel: string;
+  readonly amount: string;
+  readonly score: number;
+  /** The data's own label, to judge the alert by. */
+  readonly isFraud: boolean;
+  readonly fraudType: string | null;
+  readonly reasons: readonly Reason[];
+}
+
+/** The latest alerts of the active model in the period, highest score first within a day. */
+export async function latestAlerts(
+  wh: Warehouse,
+  filters: Filters,
+  modelVersion: number,
+  limit: number,
+): Promise<Alert[]> {
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), rangeOf(filters));
+  const rows = await wh.query<Record<string, unknown>>(
+    `WITH latest AS (
+       SELECT fs.transaction_id, fs.transaction_key, fs.date_key, fs.client_key, fs.fraud_score, fs.top_reasons
+         FROM dwh.fact_fraud_scores AS fs
+        WHERE fs.is_alert AND fs.model_version = ${p.int(modelVersion)} AND ${where.join(" AND ")}
+        ORDER BY fs.date_key DESC, fs.fraud_score DESC, fs.transaction_id
+        LIMIT ${p.int(limit)}
+     )
+     SELECT l.transaction_id, t.transaction_at, t.client_id, c.client_name, c.client_type,
+            sv.service_name_en AS service, ch.channel_name_en AS channel, t.amount,
+            l.fraud_score, t.is_fraud, t.fraud_type, l.top_reasons
+       FROM latest AS l
+       JOIN dwh.fact_transactions AS t ON t.transaction_key = l.transaction_key AND t.date_key = l.date_key
+       JOIN dwh.dim_client AS c ON c.client_key = l.client_key
+       JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+       JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+      ORDER BY t.transaction_at DESC, l.fraud_score DESC`,
+    p.values,
+  );
+  return rows.map((r) => ({
+    transactionId: String(r.transaction_id),
+    transactionAt: String(r.transaction_at),
+    clientId: String(r.client_id),
+    clientName: String(r.client_name),
+    clientType: String(r.client_type),
+    service: String(r.service),
+    channel: String(r.channel),
+    amount: money(r.amount as string),
+    score: Number(r.fraud_score),
+    isFraud: Boolean(r.is_fraud),
+    fraudType: (r.fraud_type as string | null) ?? null,
+    reasons: parseReasons(String(r.top_reasons)),
+  }));
+}
+
+export function parseReasons(text: string): Reason[] {
+  const parsed = parseJson(text);
+  if (!Array.isArray(parsed)) return [];
+  return parsed
+    .filter((r): r is Record<string, unknown> => r !== null && typeof r === "object")
+    .map((r) => ({
+      feature: String(r.feature),
+      value: r.value ?? null,
+      contribution: Number(r.contribution),
+    }));
+}

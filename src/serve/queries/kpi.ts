@@ -1,0 +1,180 @@
+import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { keyToDate, previousPeriod } from "../dates.ts";
+import { type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
+import type { Grain } from "../params.ts";
+import type { Reference } from "../reference.ts";
+import {
+  filterConditions,
+  type KpiSource,
+  type Kpis,
+  kpiColumns,
+  kpiFrom,
+  kpiMeasures,
+  kpisFrom,
+  SqlParams,
+} from "../sql.ts";
+import { formatPeriod, periodLabel } from "./periods.ts";
+
+export function kpiSource(filters: Filters): KpiSource {
+  return needsTransactions(filters) ? "transactions" : "daily_summary";
+}
+
+export interface KpiOverview {
+  readonly source: KpiSource;
+  readonly period: { readonly from: string; readonly to: string };
+  readonly previousPeriod: { readonly from: string; readonly to: string };
+  readonly current: Kpis;
+  readonly previous: Kpis;
+}
+
+/** KPIs of the filtered period and of the period of the same length before it, in one scan. */
+export async function kpiOverview(wh: Warehouse, filters: Filters): Promise<KpiOverview> {
+  const source = kpiSource(filters);
+  const p = new SqlParams();
+  const range = rangeOf(filters);
+  const before = previousRangeOf(filters);
+  const inPeriod = `x.date_key >= ${p.int(range.fromKey)}`;
+  const inPrevious = `x.date_key < ${p.int(range.fromKey)}`;
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), {
+    fromKey: before.fromKey,
+    toKey: range.toKey,
+  });
+  const [row] = await wh.query(
+    `SELECT ${kpiMeasures(source, "x", { when: inPeriod })},
+            ${kpiMeasures(source, "x", { when: inPrevious, prefix: "prev_" })}
+       FROM ${kpiFrom(source, "x")}
+      WHERE ${where.join("\n        AND ")}`,
+    p.values,
+  );
+  return {
+    source,
+    period: { from: filters.from, to: filters.to },
+    previousPeriod: previousPeriod(filters.from, filters.to),
+    current: kpisFrom(row),
+    previous: kpisFrom(row, "prev_"),
+  };
+}
+
+export interface TimePoint extends Kpis {
+  readonly period: string;
+  /** First day of the period that holds data. */
+  readonly firstDay: string;
+}
+
+export interface TimeSeries {
+  readonly source: KpiSource;
+  readonly grain: Grain;
+  readonly points: readonly TimePoint[];
+}
+
+export async function kpiTimeSeries(
+  wh: Warehouse,
+  filters: Filters,
+  grain: Grain,
+  options: { activeClients?: boolean } = {},
+): Promise<TimeSeries> {
+  const source = kpiSource(filters);
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const label = periodLabel(grain, "d");
+  const rows = await wh.query(
+    `SELECT ${label} AS period, MIN(x.date_key) AS first_key, ${kpiMeasures(source, "x", options)}
+       FROM ${kpiFrom(source, "x")}
+       JOIN dwh.dim_date AS d ON d.date_key = x.date_key
+      WHERE ${where.join("\n        AND ")}
+      GROUP BY ${label}
+      ORDER BY first_key`,
+    p.values,
+  );
+  return {
+    source,
+    grain,
+    points: rows.map((row) => ({
+      period: formatPeriod(grain, row.period),
+      firstDay: keyToDate(Number(row.first_key)),
+      ...kpisFrom(row),
+    })),
+  };
+}
+
+export const BREAKDOWNS = ["service", "channel", "country", "region", "clientType"] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+
+export interface BreakdownItem extends Kpis {
+  readonly key: string;
+  readonly label: string;
+  /** Regions only: where to draw their bubble. */
+  readonly latitude?: number;
+  readonly longitude?: number;
+}
+
+export interface BreakdownResult {
+  readonly source: KpiSource;
+  readonly by: Breakdown;
+  readonly items: readonly BreakdownItem[];
+}
+
+/** The dimension a breakdown groups on: its join, key and label (aliases sv, ch, g, c). */
+const GROUPS: Record<Breakdown, { join: string; key: string; label: string; needsTransactions: boolean }> = {
+  service: {
+    join: "JOIN dwh.dim_service AS sv ON sv.service_key = x.service_key",
+    key: "sv.service_code",
+    label: "sv.service_name_en",
+    needsTransactions: true,
+  },
+  channel: {
+    join: "JOIN dwh.dim_channel AS ch ON ch.channel_key = x.channel_key",
+    key: "ch.channel_code",
+    label: "ch.channel_name_en",
+    needsTransactions: true,
+  },
+  country: {
+    join: "JOIN dwh.dim_geography AS g ON g.geography_key = x.geography_key",
+    key: "g.country_code",
+    label: "g.country_name",
+    needsTransactions: false,
+  },
+  region: {
+    join: "JOIN dwh.dim_geography AS g ON g.geography_key = x.geography_key",
+    key: "g.country_code || ':' || g.region_name",
+    label: "g.region_name || ' (' || g.country_code || ')'",
+    needsTransactions: false,
+  },
+  clientType: {
+    join: "JOIN dwh.dim_client AS c ON c.client_key = x.client_key",
+    key: "c.client_type",
+    label: "c.client_type",
+    needsTransactions: false,
+  },
+};
+
+/** KPIs per service, channel, country, region or client type, largest value first. */
+export async function kpiBreakdown(
+  wh: Warehouse,
+  filters: Filters,
+  by: Breakdown,
+  reference: Reference,
+): Promise<BreakdownResult> {
+  const group = GROUPS[by];
+  const source: KpiSource = group.needsTransactions ? "transactions" : kpiSource(filters);
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const rows = await wh.query(
+    `SELECT ${group.key} AS item_key, ${group.label} AS item_label, ${kpiMeasures(source, "x")}
+       FROM ${kpiFrom(source, "x")}
+       ${group.join}
+      WHERE ${where.join("\n        AND ")}
+      GROUP BY ${group.key}, ${group.label}`,
+    p.values,
+  );
+  const items = rows.map((row): BreakdownItem => {
+    const key = String(row.item_key);
+    const item = { key, label: String(row.item_label), ...kpisFrom(row) };
+    if (by !== "region") return item;
+    const [country, region] = key.split(/:(.*)/s);
+    const place = reference.countries.find((c) => c.code === country)?.regions.find((r) => r.name === region);
+    return place ? { ...item, latitude: place.latitude, longitude: place.longitude } : item;
+  });
+  items.sort((a, b) => Number(b.value) - Number(a.value) || b.transactions - a.transactions);
+  return { source, by, items };
+}

@@ -1,0 +1,85 @@
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Config } from "../config/config.ts";
+import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { RouteModule, ServeContext } from "./context.ts";
+import { BadRequestError, type ErrorBody, NotFoundError } from "./errors.ts";
+import { openReadOnlyWarehouse } from "./read-only.ts";
+import { ReferenceCache } from "./reference.ts";
+import { ROUTE_MODULES } from "./routes/index.ts";
+
+export interface ServerOptions {
+  /** The warehouse to read, opened read-only (see `openReadOnlyWarehouse`). */
+  readonly wh: Warehouse;
+  /** Route modules to register; by default `ROUTE_MODULES`. */
+  readonly routes?: readonly RouteModule[];
+  /** How long the filter choices and data range are kept before being read again. */
+  readonly referenceMaxAgeMs?: number;
+  /** Where unexpected errors are reported (answered as 500). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** The dashboards and their JSON API over `wh`, not yet listening (tests call `inject`). */
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true } });
+  const context: ServeContext = {
+    wh: options.wh,
+    reference: new ReferenceCache(options.wh, options.referenceMaxAgeMs),
+  };
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof BadRequestError) {
+      return reply.code(400).send({ error: error.message, parameter: error.parameter } satisfies ErrorBody);
+    }
+    if (error instanceof NotFoundError)
+      return reply.code(404).send({ error: error.message } satisfies ErrorBody);
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: error.message } satisfies ErrorBody);
+    }
+    onError(error);
+    return reply.code(500).send({ error: `internal error: ${error.message}` } satisfies ErrorBody);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: `no route ${request.method} ${request.url.split("?")[0]}` } satisfies ErrorBody),
+  );
+  for (const routes of options.routes ?? ROUTE_MODULES) await routes(app, context);
+  return app;
+}
+
+export interface ServeAddress {
+  readonly port: number;
+  readonly host: string;
+}
+
+export interface RunningServer {
+  /** The address of the KPI overview, e.g. `http://127.0.0.1:8080/`. */
+  readonly url: string;
+  readonly engine: string;
+  /** Stops listening and closes the warehouse. */
+  close(): Promise<void>;
+}
+
+/** Opens the configured warehouse read-only and serves the dashboards on `host:port` until closed. */
+export async function startServer(config: Config, address: ServeAddress): Promise<RunningServer> {
+  const wh = await openReadOnlyWarehouse(config);
+  let app: FastifyInstance;
+  try {
+    app = await createServer({ wh });
+    await app.listen({ port: address.port, host: address.host });
+  } catch (error) {
+    await wh.close();
+    throw error;
+  }
+  const bound = app.server.address();
+  const port = typeof bound === "object" && bound ? bound.port : address.port;
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return {
+    url: `http://${host}:${port}/`,
+    engine: wh.engine,
+    close: async () => {
+      await app.close();
+      await wh.close();
+    },
+  };
+}

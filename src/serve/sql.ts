@@ -1,0 +1,196 @@
+import type { SqlValue } from "../warehouse/warehouse.ts";
+import type { DateRange, Filters } from "./filters.ts";
+import { money, moneyPer, ratio } from "./money.ts";
+
+/** Collects the values of one statement and hands out their `$n` placeholders: user input never enters the SQL text. */
+export class SqlParams {
+  readonly values: SqlValue[] = [];
+
+  add(value: SqlValue): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  int(value: number): string {
+    return `CAST(${this.add(value)} AS INTEGER)`;
+  }
+
+  date(value: string): string {
+    return `CAST(${this.add(value)} AS DATE)`;
+  }
+}
+
+/** Where a fact's columns are, for the conditions of the filter bar. */
+export interface FactColumns {
+  readonly dateKey: string;
+  readonly clientKey: string;
+  /** Absent on the fraud scores: geography and segment then go through the client's version. */
+  readonly clientId?: string;
+  readonly geographyKey?: string;
+  readonly serviceKey?: string;
+  readonly channelKey?: string;
+  /** For the fraud scores: service and channel filters go through the transaction. */
+  readonly transactionKey?: string;
+}
+
+export const SUMMARY_COLUMNS = (alias: string): FactColumns => ({
+  dateKey: `${alias}.date_key`,
+  clientKey: `${alias}.client_key`,
+  clientId: `${alias}.client_id`,
+  geographyKey: `${alias}.geography_key`,
+});
+
+export const TRANSACTION_COLUMNS = (alias: string): FactColumns => ({
+  ...SUMMARY_COLUMNS(alias),
+  serviceKey: `${alias}.service_key`,
+  channelKey: `${alias}.channel_key`,
+});
+
+export const SCORE_COLUMNS = (alias: string): FactColumns => ({
+  dateKey: `${alias}.date_key`,
+  clientKey: `${alias}.client_key`,
+  transactionKey: `${alias}.transaction_key`,
+});
+
+/**
+ * The conditions restricting a fact to the filters over `range` (null: all dates, for client snapshots).
+ * Region is the client's: the daily summary holds the client's geography, the transaction fact the place of the
+ * transaction, which is the client's.
+ */
+export function filterConditions(
+  p: SqlParams,
+  filters: Filters,
+  columns: FactColumns,
+  range: DateRange | null,
+): string[] {
+  const where = range ? [`${columns.dateKey} BETWEEN ${p.int(range.fromKey)} AND ${p.int(range.toKey)}`] : [];
+  const clientConditions: string[] = [];
+  if (filters.country !== undefined) {
+    const geography = [`country_code = ${p.add(filters.country)}`];
+    if (filters.region !== undefined) geography.push(`region_name = ${p.add(filters.region)}`);
+    const keys = `SELECT geography_key FROM dwh.dim_geography WHERE ${geography.join(" AND ")}`;
+    if (columns.geographyKey) where.push(`${columns.geographyKey} IN (${keys})`);
+    else clientConditions.push(`geography_key IN (${keys})`);
+  }
+  if (filters.clientType !== undefined) clientConditions.push(`client_type = ${p.add(filters.clientType)}`);
+  if (filters.segment !== undefined && filters.segmentAsOf !== undefined) {
+    const ids = `SELECT client_id FROM dwh.client_segments
+                  WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)}`;
+    if (columns.clientId) where.push(`${columns.clientId} IN (${ids})`);
+    else clientConditions.push(`client_id IN (${ids})`);
+  }
+  if (clientConditions.length > 0) {
+    where.push(
+      `${columns.clientKey} IN (SELECT client_key FROM dwh.dim_client WHERE ${clientConditions.join(" AND ")})`,
+    );
+  }
+  const transactionConditions: string[] = [];
+  if (filters.service !== undefined) {
+    transactionConditions.push(`${columns.serviceKey ?? "service_key"} = ${p.int(filters.service.key)}`);
+  }
+  if (filters.channel !== undefined) {
+    transactionConditions.push(`${columns.channelKey ?? "channel_key"} = ${p.int(filters.channel.key)}`);
+  }
+  if (transactionConditions.length > 0) {
+    if (columns.serviceKey) where.push(...transactionConditions);
+    else if (columns.transactionKey && range) {
+      where.push(
+        `${columns.transactionKey} IN (SELECT transaction_key FROM dwh.fact_transactions
+          WHERE date_key BETWEEN ${p.int(range.fromKey)} AND ${p.int(range.toKey)}
+            AND ${transactionConditions.join(" AND ")})`,
+      );
+    } else throw new Error("service and channel filters need the transaction fact and a date range");
+  }
+  return where.length > 0 ? where : ["TRUE"];
+}
+
+/** Which fact a KPI query reads: the daily client summary whenever the filters allow it. */
+export type KpiSource = "daily_summary" | "transactions";
+
+/** FROM clause of a KPI source; the transaction fact comes with its status (alias st) for success. */
+export function kpiFrom(source: KpiSource, alias: string): string {
+  return source === "daily_summary"
+    ? `dwh.fact_daily_client_summary AS ${alias}`
+    : `dwh.fact_transactions AS ${alias}
+       JOIN dwh.dim_transaction_status AS st ON st.status_key = ${alias}.status_key`;
+}
+
+export function kpiColumns(source: KpiSource, alias: string): FactColumns {
+  return source === "daily_summary" ? SUMMARY_COLUMNS(alias) : TRANSACTION_COLUMNS(alias);
+}
+
+/**
+ * The KPI aggregates of a source, named `<prefix>transactions` etc.; with `when`, only rows meeting it count
+ * (one scan then yields a period and the one before it).
+ */
+export function kpiMeasures(
+  source: KpiSource,
+  alias: string,
+  options: { when?: string; prefix?: string; activeClients?: boolean } = {},
+): string {
+  const { when, prefix = "", activeClients = true } = options;
+  const only = (expr: string, otherwise = "0") =>
+    when === undefined ? expr : `CASE WHEN ${when} THEN ${expr} ELSE ${otherwise} END`;
+  const success = (expr: string) => `CASE WHEN st.status_group = 'success' THEN ${expr} ELSE 0 END`;
+  const fraud = (expr: string) => `CASE WHEN ${alias}.is_fraud THEN ${expr} ELSE 0 END`;
+  const measures =
+    source === "daily_summary"
+      ? {
+          transactions: `SUM(${only(`${alias}.tx_count`)})`,
+          successful: `SUM(${only(`${alias}.success_count`)})`,
+          value: `SUM(${only(`${alias}.amount_success`)})`,
+          fees: `SUM(${only(`${alias}.fee_total`)})`,
+          fraud: `SUM(${only(`${alias}.fraud_count`)})`,
+          fraud_amount: `SUM(${only(`${alias}.fraud_amount`)})`,
+        }
+      : {
+          transactions: `SUM(${only("1")})`,
+          successful: `SUM(${only(success("1"))})`,
+          value: `SUM(${only(success(`${alias}.amount`))})`,
+          fees: `SUM(${only(success(`${alias}.fee`))})`,
+          fraud: `SUM(${only(fraud("1"))})`,
+          fraud_amount: `SUM(${only(fraud(`${alias}.amount`))})`,
+        };
+  if (activeClients) {
+    Object.assign(measures, { active_clients: `COUNT(DISTINCT ${only(`${alias}.client_id`, "NULL")})` });
+  }
+  return Object.entries(measures)
+    .map(([name, expr]) => `${expr} AS ${prefix}${name}`)
+    .join(",\n       ");
+}
+
+/** The KPIs of one period, money as exact decimal strings. */
+export interface Kpis {
+  readonly transactions: number;
+  readonly successful: number;
+  /** Amount of the successful transactions. */
+  readonly value: string;
+  /** Fees earned on the successful transactions. */
+  readonly fees: string;
+  readonly activeClients: number;
+  readonly fraud: number;
+  readonly fraudAmount: string;
+  readonly successRate: number | null;
+  readonly averageTicket: string | null;
+  readonly fraudRate: number | null;
+}
+
+export function kpisFrom(row: Record<string, unknown> | undefined, prefix = ""): Kpis {
+  const get = (name: string) => row?.[`${prefix}${name}`] as string | number | null | undefined;
+  const transactions = Number(get("transactions") ?? 0);
+  const successful = Number(get("successful") ?? 0);
+  const fraud = Number(get("fraud") ?? 0);
+  const value = money(get("value"));
+  return {
+    transactions,
+    successful,
+    value,
+    fees: money(get("fees")),
+    activeClients: Number(get("active_clients") ?? 0),
+    fraud,
+    fraudAmount: money(get("fraud_amount")),
+    successRate: ratio(successful, transactions),
+    averageTicket: moneyPer(value, successful),
+    fraudRate: ratio(fraud, transactions),
+  };
+}
