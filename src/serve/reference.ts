@@ -124,12 +124,17 @@ function groupCountries(
     }
     country.regions.push({
       name: row.region_name,
-      latitude: Number(row.latitude),
-      longitude: Number(row.longitude),
+      latitude: roundTo4(Number(row.latitude)),
+      longitude: roundTo4(Number(row.longitude)),
       population: Number(row.population),
     });
   }
   return [...countries.values()];
+}
+
+/** Coordinates to about 10 m, the same on both engines whatever their floating-point sums. */
+function roundTo4(degrees: number): number {
+  return Math.round(degrees * 10_000) / 10_000;
 }
 
 /** The reference, reloaded when older than `maxAgeMs` so a batch loaded meanwhile shows up. */

@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../../src/config/config.ts";
 import { runEtl } from "../../src/etl/run-etl.ts";
 import { generate } from "../../src/generate/generate.ts";
 import { resolveGenerateOptions } from "../../src/generate/options.ts";
+import { openReadOnlyWarehouse } from "../../src/serve/read-only.ts";
+import { createServer } from "../../src/serve/server.ts";
 import type { Engine, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, type TestDatabase } from "../support/engines.ts";
 
@@ -89,4 +93,40 @@ export async function seedMlOutputs(wh: Warehouse): Promise<void> {
       [asOf, Number(asOf.replaceAll("-", ""))],
     );
   }
+}
+
+/** The configuration a user would set to point momo at the test database. */
+export function configFor(db: TestDatabase): Config {
+  return Object.freeze({
+    engine: db.engine,
+    dataDir: tmpdir(),
+    duckdbPath: db.engine === "duckdb" ? db.location : ":memory:",
+    databaseUrl: db.engine === "postgres" ? db.location : "postgres://postgres@127.0.0.1:5432/unused",
+  });
+}
+
+export interface Api {
+  readonly app: FastifyInstance;
+  /** The API's own read-only connection, for the tests' reference queries. */
+  readonly wh: Warehouse;
+  get<T = Record<string, unknown>>(url: string): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/** The API over a read-only connection to `db`, answering through fastify's inject (no socket). */
+export async function startApi(db: TestDatabase): Promise<Api> {
+  const wh = await openReadOnlyWarehouse(configFor(db));
+  const app = await createServer({ wh, referenceMaxAgeMs: 0 });
+  return {
+    app,
+    wh,
+    async get<T>(url: string) {
+      const response = await app.inject({ method: "GET", url });
+      return { status: response.statusCode, body: response.json() as T };
+    },
+    async close() {
+      await app.close();
+      await wh.close();
+    },
+  };
 }
