@@ -1,5 +1,7 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,13 +60,12 @@ describe.runIf(COMPOSE)("docker/docker-compose.yml", () => {
 
   it("checks the health of every long-running service and starts each after what it needs", () => {
     const config = compose(ENV_EXAMPLE, "config").stdout;
-    for (const service of ["postgres", "pgadmin", "metabase"])
+    for (const service of ["postgres", "momo", "pgadmin", "metabase"])
       expect(serviceBlock(config, service), service).toMatch(/healthcheck:\n\s+interval/);
     expect(serviceBlock(config, "postgres")).toMatch(/image: postgres:15\n/);
     expect(serviceBlock(config, "momo")).toMatch(/postgres:\n\s+condition: service_healthy/);
-    expect(serviceBlock(config, "metabase-setup")).toMatch(
-      /momo:\n\s+condition: service_completed_successfully/,
-    );
+    expect(serviceBlock(config, "momo")).toMatch(/- serve\n\s+- --host\n\s+- 0\.0\.0\.0/);
+    expect(serviceBlock(config, "metabase-setup")).toMatch(/momo:\n\s+condition: service_healthy/);
     expect(serviceBlock(config, "metabase-setup")).toMatch(/metabase:\n\s+condition: service_healthy/);
   });
 
@@ -141,6 +142,26 @@ describe("docker/Dockerfile", () => {
         ignored.filter((pattern) => path === pattern || path.startsWith(`${pattern}/`)),
         path,
       ).toEqual([]);
+    }
+  });
+
+  it("its health check passes on a 2xx answer only", async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === "/api/health" ? 200 : 503);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const check = (url: string) =>
+      new Promise<number | null>((resolve) =>
+        spawn(process.execPath, [join(ROOT, "docker/healthcheck.mjs"), url]).on("exit", resolve),
+      );
+    try {
+      expect(await check(`${base}/api/health`)).toBe(0);
+      expect(await check(`${base}/other`)).toBe(1);
+      expect(await check("http://127.0.0.1:1/api/health")).toBe(1);
+    } finally {
+      server.close();
     }
   });
 
