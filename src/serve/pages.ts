@@ -179,6 +179,7 @@ export function pageHtml(page: Page): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${escapeHtml(page.title)} · momo-dwh</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/assets/style.css">
   <script src="/vendor/echarts.min.js"></script>
   <script type="module" src="/assets/${page.script}"></script>
