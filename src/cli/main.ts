@@ -7,6 +7,7 @@ import { exportCommand } from "./export.ts";
 import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
 import { pipelineCommand } from "./pipeline.ts";
+import { serveCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
 
 export function program(): Command {
@@ -21,7 +22,8 @@ export function program(): Command {
     .addCommand(statusCommand())
     .addCommand(dbInfoCommand())
     .addCommand(docsCommand())
-    .addCommand(exportCommand());
+    .addCommand(exportCommand())
+    .addCommand(serveCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
