@@ -1,0 +1,164 @@
+import { Rng } from "../../generate/rng.ts";
+import { logloss, prAuc } from "../metrics.ts";
+import { type BinnedMatrix, binMatrix, computeCuts } from "./binning.ts";
+import { checkDataset, checkSameColumns, type Dataset } from "./dataset.ts";
+import { type GrownTree, TreeGrower } from "./grower.ts";
+import { GbdtModel } from "./model.ts";
+import { logit, loglossGradients, optimalBaseMargin, sigmoid } from "./objective.ts";
+import { type EvalMetric, type GbdtParams, resolveParams } from "./params.ts";
+import { leafOf, type Tree } from "./tree.ts";
+
+export interface RoundMetrics {
+  metric: EvalMetric;
+  /** The validation metric after this round, when a validation dataset was given. */
+  valid: number | undefined;
+  /** Best validation metric so far and its round. */
+  best: number | undefined;
+  bestIteration: number;
+}
+
+export interface TrainOptions {
+  valid?: Dataset;
+  onRound?: (round: number, metrics: RoundMetrics) => void;
+}
+
+/**
+ * Trains gradient-boosted trees for binary classification (logloss), XGBoost's `hist` algorithm: features
+ * binned once, one depth-wise tree per round on gradient/hessian histograms. Same data and params (seed
+ * included) give the same model. With `earlyStoppingRounds`, training stops once the validation metric has
+ * not improved for that many rounds and the model keeps the rounds up to the best one.
+ */
+export function trainGbdt(
+  train: Dataset,
+  params: Partial<GbdtParams> = {},
+  options: TrainOptions = {},
+): GbdtModel {
+  const p = resolveParams(params);
+  checkDataset(train, "training");
+  const { valid, onRound } = options;
+  if (valid) checkSameColumns(valid, train.featureNames, "validation");
+  if (p.earlyStoppingRounds > 0 && !valid)
+    throw new RangeError("earlyStoppingRounds needs a validation dataset (options.valid)");
+
+  const binned = binMatrix(train, computeCuts(train, p.maxBins, p.binSampleRows));
+  const baseMargin =
+    p.baseScore !== undefined
+      ? logit(p.baseScore)
+      : optimalBaseMargin(train.labels, train.weights, p.scalePosWeight);
+  const margin = new Float64Array(train.rows).fill(baseMargin);
+  const validMargin = new Float64Array(valid?.rows ?? 0).fill(baseMargin);
+  const gradHess = new Float32Array(2 * train.rows);
+  const inSample = new Uint8Array(train.rows);
+  const grower = new TreeGrower(binned, p);
+  const trees: Tree[] = [];
+  const higherIsBetter = p.evalMetric === "aucpr";
+  let best: number | undefined;
+  let bestIteration = -1;
+
+  for (let round = 0; round < p.rounds; round++) {
+    const rng = new Rng(p.seed, round);
+    loglossGradients(margin, train.labels, train.weights, p.scalePosWeight, gradHess);
+    const count = sampleRows(grower.order, inSample, p.subsample, rng);
+    const grown = grower.grow(count, sampleFeatures(train.cols, p.colsampleByTree, rng), gradHess);
+    trees.push(grown.tree);
+    addTreeToMargins(margin, grown, grower.order, count < train.rows ? inSample : undefined, binned);
+
+    let score: number | undefined;
+    if (valid) {
+      for (let r = 0, at = 0; r < valid.rows; r++, at += valid.cols)
+        validMargin[r] =
+          (validMargin[r] as number) + (grown.tree.value[leafOf(grown.tree, valid.features, at)] as number);
+      score = evaluate(p.evalMetric, validMargin, valid);
+      if (best === undefined || (higherIsBetter ? score > best : score < best)) {
+        best = score;
+        bestIteration = round;
+      }
+    } else bestIteration = round;
+    onRound?.(round, { metric: p.evalMetric, valid: score, best, bestIteration });
+    if (p.earlyStoppingRounds > 0 && round - bestIteration >= p.earlyStoppingRounds) break;
+  }
+  const kept = p.earlyStoppingRounds > 0 ? trees.slice(0, bestIteration + 1) : trees;
+  return new GbdtModel({
+    params: p,
+    featureNames: train.featureNames,
+    baseMargin,
+    bestIteration: kept.length - 1,
+    trees: kept,
+  });
+}
+
+/** Fills `order` with the rows drawn for this tree (each kept with probability `share`), ascending. */
+function sampleRows(order: Uint32Array, inSample: Uint8Array, share: number, rng: Rng): number {
+  const rows = inSample.length;
+  if (share >= 1) {
+    for (let r = 0; r < rows; r++) order[r] = r;
+    return rows;
+  }
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const take = rng.next() < share;
+    inSample[r] = take ? 1 : 0;
+    if (take) order[count++] = r;
+  }
+  return count;
+}
+
+/** max(1, round(share · cols)) distinct features, ascending. */
+function sampleFeatures(cols: number, share: number, rng: Rng): Int32Array {
+  const all = Int32Array.from({ length: cols }, (_, f) => f);
+  const take = Math.max(1, Math.round(share * cols));
+  if (take >= cols) return all;
+  for (let i = 0; i < take; i++) {
+    const j = i + rng.int(cols - i);
+    const t = all[i] as number;
+    all[i] = all[j] as number;
+    all[j] = t;
+  }
+  return all.subarray(0, take).sort();
+}
+
+/**
+ * Adds the tree's output to each training row's margin: rows it was grown on through the leaf ranges,
+ * the others (when `inSample` is given) by walking the tree on their bins.
+ */
+function addTreeToMargins(
+  margin: Float64Array,
+  grown: GrownTree,
+  order: Uint32Array,
+  inSample: Uint8Array | undefined,
+  binned: BinnedMatrix,
+): void {
+  const { value, feature, left, defaultLeft } = grown.tree;
+  for (const leaf of grown.leaves) {
+    const v = value[leaf.node] as number;
+    for (let i = leaf.begin; i < leaf.end; i++) {
+      const r = order[i] as number;
+      margin[r] = (margin[r] as number) + v;
+    }
+  }
+  if (!inSample) return;
+  const { rows, columns, cuts } = binned;
+  const splitBin = grown.splitBin;
+  for (let r = 0; r < rows; r++) {
+    if (inSample[r] === 1) continue;
+    let node = 0;
+    let f = feature[0] as number;
+    while (f >= 0) {
+      const b = columns[f * rows + r] as number;
+      const goLeft =
+        b === (cuts.cuts[f] as Float32Array).length + 1
+          ? defaultLeft[node] === 1
+          : b <= (splitBin[node] as number);
+      node = (left[node] as number) + (goLeft ? 0 : 1);
+      f = feature[node] as number;
+    }
+    margin[r] = (margin[r] as number) + (value[node] as number);
+  }
+}
+
+function evaluate(metric: EvalMetric, margin: Float64Array, data: Dataset): number {
+  const probabilities = margin.map(sigmoid);
+  return metric === "aucpr"
+    ? prAuc(probabilities, data.labels)
+    : logloss(probabilities, data.labels, data.weights);
+}
