@@ -135,7 +135,8 @@ describe.runIf(BROWSER_AVAILABLE)("the dashboards in Chromium", () => {
     expect((await stat(page, "activeClients")).raw).toBe(String(current.activeClients));
     const services = await page.evaluate(() => {
       const chart = echarts.getInstanceByDom(document.getElementById("chart-by-service") as HTMLElement);
-      return ((chart?.getOption().series as { data: number[] }[])[0]?.data ?? []).length;
+      const series = (chart?.getOption().series ?? []) as { data: number[] }[];
+      return series[0]?.data.length ?? 0;
     });
     expect(services).toBe(1);
 
