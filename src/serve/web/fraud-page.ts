@@ -286,7 +286,7 @@ function drawScores(data: Scores): string | null {
       {
         name: "Below threshold",
         type: "bar",
-        stack: "score",
+        barGap: "-100%",
         data: data.bins.map((b) => b.transactions - b.alerts || null),
         color: PALETTE[1],
         ...(threshold === null
@@ -303,7 +303,6 @@ function drawScores(data: Scores): string | null {
       {
         name: "Alerts",
         type: "bar",
-        stack: "score",
         data: data.bins.map((b) => b.alerts || null),
         color: "#c8413a",
       },
