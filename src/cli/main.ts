@@ -7,6 +7,7 @@ import { exportCommand } from "./export.ts";
 import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
 import { pipelineCommand } from "./pipeline.ts";
+import { reportCommand } from "./report.ts";
 import { serveCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
 
@@ -23,7 +24,8 @@ export function program(): Command {
     .addCommand(dbInfoCommand())
     .addCommand(docsCommand())
     .addCommand(exportCommand())
-    .addCommand(serveCommand());
+    .addCommand(serveCommand())
+    .addCommand(reportCommand());
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
