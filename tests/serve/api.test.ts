@@ -14,6 +14,7 @@ import {
   tinyWarehouse,
 } from "./fixtures.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: the answers are loose JSON, read field by field in assertions
 type Json = Record<string, any>;
 
 let input: Awaited<ReturnType<typeof tinyInput>>;
