@@ -163,7 +163,7 @@ COMMENT ON COLUMN dwh.fact_daily_client_summary.batch_id IS 'ETL batch that last
 COMMENT ON COLUMN dwh.fact_daily_client_summary.updated_at IS 'When the row was last rebuilt.';
 
 COMMENT ON VIEW dwh.v_kpi_overview IS 'Monthly KPIs: active clients, transactions by outcome, value, fees, fraud, success and fraud rates, average ticket.';
-COMMENT ON VIEW dwh.v_rfm_segmentation IS 'RFM per client over the 365 days up to the last loaded day: quintile scores (5 = best) and a rule-based segment.';
+COMMENT ON VIEW dwh.v_rfm_segmentation IS 'The latest client segmentation (momo segment): RFM over the window, quintile scores (5 = best) and the K-means segment named from its centroid (rfm_segment), with the client''s attributes.';
 
 COMMENT ON TABLE dwh_audit.etl_batches IS 'One row per ETL run: its input, status and counts; for a succeeded batch, in = loaded + rejected for transactions, clients and change events.';
 COMMENT ON COLUMN dwh_audit.etl_batches.batch_id IS 'Batch number; the batch_id of every row the batch wrote.';
