@@ -8,6 +8,7 @@ import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
 import { pipelineCommand } from "./pipeline.ts";
 import { reportCommand } from "./report.ts";
+import { segmentCommand } from "./segment.ts";
 import { serveCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
 
@@ -19,6 +20,7 @@ export function program(): Command {
     .addCommand(generateCommand())
     .addCommand(initCommand())
     .addCommand(etlCommand())
+    .addCommand(segmentCommand())
     .addCommand(pipelineCommand())
     .addCommand(statusCommand())
     .addCommand(dbInfoCommand())
