@@ -38,8 +38,7 @@ interface Work {
   labels: Int32Array;
   upper: Float64Array;
   lower: Float64Array;
-  /** k-means++: squared distance to the closest chosen centre, then its running sum. */
-  closest: Float64Array;
+  /** k-means++: running sum of the squared distances to the closest chosen centre. */
   cumulative: Float64Array;
   sums: Float64Array;
   counts: Float64Array;
@@ -65,7 +64,6 @@ export function kmeans(
     labels: new Int32Array(n),
     upper: new Float64Array(n),
     lower: new Float64Array(n),
-    closest: new Float64Array(n),
     cumulative: new Float64Array(n),
     sums: new Float64Array(k * stride),
     counts: new Float64Array(k),
@@ -142,17 +140,11 @@ function squaredDistance(a: Float64Array, ai: number, b: Float64Array, bi: numbe
 /**
  * Greedy k-means++ (Arthur & Vassilvitskii; scikit-learn's variant): the first centre uniformly, then each
  * next one the best of 2 + ⌊ln k⌋ candidates drawn in proportion to their squared distance to the chosen
- * centres, "best" meaning the one that leaves the smallest total squared distance.
+ * centres, "best" meaning the one that leaves the smallest total squared distance. Leaves each point's
+ * nearest centre in labels and the squared distances to it and to the runner-up in upper and lower.
  */
-function seedKmeansPlusPlus(
-  x: Float64Array,
-  n: number,
-  d: number,
-  k: number,
-  rng: Rng,
-  work: Work,
-): Float64Array {
-  const { closest, cumulative } = work;
+function seedKmeansPlusPlus(x: Float64Array, n: number, d: number, k: number, rng: Rng, work: Work): Float64Array {
+  const { labels, upper: closest, lower: second, cumulative } = work;
   const centroids = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
   const candidates = new Int32Array(trials);
@@ -163,7 +155,9 @@ function seedKmeansPlusPlus(
   let potential = 0;
   for (let i = 0; i < n; i++) {
     const dist = squaredDistance(x, i * d, centroids, 0, d);
+    labels[i] = 0;
     closest[i] = dist;
+    second[i] = Number.POSITIVE_INFINITY;
     potential += dist;
     cumulative[i] = potential;
   }
@@ -183,8 +177,7 @@ function seedKmeansPlusPlus(
       }
     }
     let chosen = 0;
-    for (let t = 1; t < trials; t++)
-      if ((potentials[t] as number) < (potentials[chosen] as number)) chosen = t;
+    for (let t = 1; t < trials; t++) if ((potentials[t] as number) < (potentials[chosen] as number)) chosen = t;
     const id = candidates[chosen] as number;
     centroids.set(x.subarray(id * d, id * d + d), c * d);
 
@@ -192,9 +185,15 @@ function seedKmeansPlusPlus(
     for (let i = 0; i < n; i++) {
       const dist = squaredDistance(x, i * d, centroids, c * d, d);
       const own = closest[i] as number;
-      const nearest = Math.min(dist, own);
-      closest[i] = nearest;
-      potential += nearest;
+      if (dist < own) {
+        second[i] = own;
+        closest[i] = dist;
+        labels[i] = c;
+        potential += dist;
+      } else {
+        if (dist < (second[i] as number)) second[i] = dist;
+        potential += own;
+      }
       cumulative[i] = potential;
     }
   }
@@ -217,8 +216,9 @@ function firstAbove(cumulative: Float64Array, target: number): number {
  * Lloyd's algorithm with Hamerly's bounds: per point an upper bound on the distance to its centroid and a
  * lower bound on the distance to every other one; a point whose upper bound is below both its lower bound
  * and half the distance from its centroid to the nearest other centroid cannot change cluster, so its
- * distances are not computed. Centroid sums are kept up to date as points move. Each iteration moves the
- * centroids to their means, then reassigns: on return the labels are those of the returned centroids.
+ * distances are not computed. Starts from the labels and squared distances the seeding left in `work`;
+ * centroid sums are kept up to date as points move. Each iteration moves the centroids to their means,
+ * then reassigns: on return the labels are those of the returned centroids.
  *
  * Bounds are stored relative to the running totals of centroid moves (`Drift`), so a point that cannot
  * change cluster costs three reads and no write.
@@ -241,8 +241,9 @@ function lloyd(
   sums.fill(0);
   counts.fill(0);
   for (let i = 0; i < n; i++) {
-    const a = nearestTwo(x, i, d, k, centroids, upper, lower);
-    labels[i] = a;
+    const a = labels[i] as number;
+    upper[i] = Math.sqrt(upper[i] as number);
+    lower[i] = Math.sqrt(lower[i] as number);
     counts[a] = (counts[a] as number) + 1;
     for (let f = 0; f < d; f++) sums[a * d + f] = (sums[a * d + f] as number) + (x[i * d + f] as number);
   }
