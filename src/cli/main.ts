@@ -6,6 +6,7 @@ import { exitCodeFor, exitWithError, messageOf } from "./exit.ts";
 import { exportCommand } from "./export.ts";
 import { generateCommand } from "./generate.ts";
 import { initCommand } from "./init.ts";
+import { mlCommand } from "./ml.ts";
 import { pipelineCommand } from "./pipeline.ts";
 import { reportCommand } from "./report.ts";
 import { segmentCommand } from "./segment.ts";
@@ -21,6 +22,7 @@ export function program(): Command {
     .addCommand(initCommand())
     .addCommand(etlCommand())
     .addCommand(segmentCommand())
+    .addCommand(mlCommand())
     .addCommand(pipelineCommand())
     .addCommand(statusCommand())
     .addCommand(dbInfoCommand())
