@@ -4,8 +4,9 @@
  * re-seeded with the farthest point, best of several restarts by inertia. Deterministic per seed.
  *
  * Convergence follows scikit-learn: stop when no label changes, or when the summed squared centroid shift
- * is at most `tolerance × mean per-feature variance`; a last exact pass then assigns every point to its
- * nearest final centroid, and the inertia is measured on that assignment.
+ * is at most `tolerance × mean per-feature variance`. Every iteration ends with an assignment step, so
+ * the labels returned are each point's nearest final centroid, and the inertia is measured on them.
+ * A restart never ends with an empty cluster unless it runs out of iterations.
  */
 import { Rng } from "../../generate/rng.ts";
 
@@ -143,7 +144,14 @@ function squaredDistance(a: Float64Array, ai: number, b: Float64Array, bi: numbe
  * centres, "best" meaning the one that leaves the smallest total squared distance. Leaves each point's
  * nearest centre in labels and the squared distances to it and to the runner-up in upper and lower.
  */
-function seedKmeansPlusPlus(x: Float64Array, n: number, d: number, k: number, rng: Rng, work: Work): Float64Array {
+function seedKmeansPlusPlus(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  rng: Rng,
+  work: Work,
+): Float64Array {
   const { labels, upper: closest, lower: second, cumulative } = work;
   const centroids = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
@@ -177,7 +185,8 @@ function seedKmeansPlusPlus(x: Float64Array, n: number, d: number, k: number, rn
       }
     }
     let chosen = 0;
-    for (let t = 1; t < trials; t++) if ((potentials[t] as number) < (potentials[chosen] as number)) chosen = t;
+    for (let t = 1; t < trials; t++)
+      if ((potentials[t] as number) < (potentials[chosen] as number)) chosen = t;
     const id = candidates[chosen] as number;
     centroids.set(x.subarray(id * d, id * d + d), c * d);
 
