@@ -149,6 +149,11 @@ export class ReferenceCache {
     this.#maxAgeMs = maxAgeMs;
   }
 
+  /** Forgets the reference: the next request reads it again. */
+  invalidate(): void {
+    this.#loaded = undefined;
+  }
+
   get(): Promise<Reference> {
     if (!this.#loaded || Date.now() - this.#loadedAt > this.#maxAgeMs) {
       this.#loadedAt = Date.now();

@@ -1,8 +1,10 @@
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Config } from "../config/config.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import { ResponseCache } from "./cache.ts";
 import type { RouteModule, ServeContext } from "./context.ts";
 import { BadRequestError, type ErrorBody, NotFoundError } from "./errors.ts";
+import { prewarm } from "./prewarm.ts";
 import { openReadOnlyWarehouse } from "./read-only.ts";
 import { ReferenceCache } from "./reference.ts";
 import { ROUTE_MODULES } from "./routes/index.ts";
@@ -16,6 +18,13 @@ export interface ServerOptions {
   readonly referenceMaxAgeMs?: number;
   /** Where unexpected errors are reported (answered as 500). */
   readonly onError?: (error: unknown) => void;
+  /** Keep the answers of the dashboard endpoints until the data changes (default true). */
+  readonly cache?: boolean;
+}
+
+/** GET requests of the JSON API, except the health check, are cached. */
+function cacheable(method: string, url: string): boolean {
+  return method === "GET" && url.startsWith("/api/") && !url.startsWith("/api/health");
 }
 
 /** The dashboards and their JSON API over `wh`, not yet listening (tests call `inject`). */
@@ -26,6 +35,25 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     reference: new ReferenceCache(options.wh, options.referenceMaxAgeMs),
   };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
+  if (options.cache ?? true) {
+    const cache = new ResponseCache(options.wh, () => context.reference.invalidate());
+    app.addHook("onRequest", async (request, reply) => {
+      if (!cacheable(request.method, request.url)) return;
+      const hit = await cache.get(request.url);
+      if (hit) return reply.header("x-cache", "hit").type(hit.contentType).send(hit.body);
+    });
+    app.addHook("onSend", async (request, reply, payload) => {
+      if (
+        cacheable(request.method, request.url) &&
+        reply.statusCode === 200 &&
+        typeof payload === "string" &&
+        reply.getHeader("x-cache") !== "hit"
+      ) {
+        cache.set(request.url, { body: payload, contentType: String(reply.getHeader("content-type")) });
+      }
+      return payload;
+    });
+  }
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof BadRequestError) {
       return reply.code(400).send({ error: error.message, parameter: error.parameter } satisfies ErrorBody);
@@ -60,7 +88,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the configured warehouse read-only and serves the dashboards on `host:port` until closed. */
+/**
+ * Opens the configured warehouse read-only and serves the dashboards on `host:port` until closed; the default
+ * views are then computed in the background so the first visit finds them ready.
+ */
 export async function startServer(config: Config, address: ServeAddress): Promise<RunningServer> {
   const wh = await openReadOnlyWarehouse(config);
   let app: FastifyInstance;
@@ -71,6 +102,8 @@ export async function startServer(config: Config, address: ServeAddress): Promis
     await wh.close();
     throw error;
   }
+  const stopWarming = new AbortController();
+  const warming = prewarm(app, stopWarming.signal).catch(() => 0);
   const bound = app.server.address();
   const port = typeof bound === "object" && bound ? bound.port : address.port;
   const host = address.host.includes(":") ? `[${address.host}]` : address.host;
@@ -78,6 +111,8 @@ export async function startServer(config: Config, address: ServeAddress): Promis
     url: `http://${host}:${port}/`,
     engine: wh.engine,
     close: async () => {
+      stopWarming.abort();
+      await warming;
       await app.close();
       await wh.close();
     },

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PAGE_REQUESTS } from "../../src/serve/prewarm.ts";
 import { openDuckDb } from "../../src/warehouse/duckdb/duckdb-warehouse.ts";
 import { seedMlOutputs, tinyInput, tinyWarehouse } from "../serve/fixtures.ts";
 import type { TestDatabase } from "../support/engines.ts";
@@ -115,6 +116,21 @@ describe.runIf(BROWSER_AVAILABLE)("the dashboards in Chromium", () => {
     expect(await page.inputValue('#filters [name="from"]')).toBe((overview.filters as Json).from);
     await page.screenshot({ path: join(SCREENSHOTS, "kpi-overview.png"), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it("asks, when opened without filters, for exactly what the server computes ahead at start-up", async () => {
+    const asked = new Set<string>();
+    const record = (request: { url(): string }) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith("/api/")) asked.add(`${url.pathname}${url.search}`);
+    };
+    page.on("request", record);
+    for (const path of ["/", "/fraud", "/clients"]) {
+      await page.goto(`${withModels.url}${path}`);
+      await settled(page);
+    }
+    page.off("request", record);
+    expect([...asked].sort()).toEqual([...DEFAULT_PAGE_REQUESTS].sort());
   });
 
   it("updates the figures to the API's when a filter changes, and keeps the filters in the links", async () => {

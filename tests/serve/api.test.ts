@@ -210,6 +210,21 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect(body.error).toContain(message);
       });
 
+      it("answers a repeated request from its cache, identically, but never caches an error", async () => {
+        const url = "/api/kpi/breakdown?by=channel&from=2024-05-01";
+        const first = await api.app.inject({ method: "GET", url });
+        const second = await api.app.inject({ method: "GET", url });
+        expect(first.headers["x-cache"]).toBeUndefined();
+        expect(second.headers["x-cache"]).toBe("hit");
+        expect(second.headers["content-type"]).toBe(first.headers["content-type"]);
+        expect(second.body).toBe(first.body);
+        for (let i = 0; i < 2; i++) {
+          const bad = await api.app.inject({ method: "GET", url: "/api/kpi/overview?from=2024-13-01" });
+          expect(bad.statusCode).toBe(400);
+          expect(bad.headers["x-cache"]).toBeUndefined();
+        }
+      });
+
       it("checks each endpoint's own parameters", async () => {
         const cases: [string, string][] = [
           ["/api/kpi/breakdown?by=planet", "by"],

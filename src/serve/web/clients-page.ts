@@ -203,7 +203,7 @@ void setupPage(async ({ params }) => {
     loadCard("migration", () => getJson<Migration>("/api/clients/migration", params), drawMigration),
     loadCard(
       "top-clients",
-      () => getJson<TopClients>("/api/clients/top", params),
+      () => getJson<TopClients>("/api/clients/top", params, { limit: "12" }),
       (d) => drawTopClients(d, select),
     ),
     loadCard("cohorts", () => getJson<Cohorts>("/api/clients/cohorts", params), drawCohorts),
