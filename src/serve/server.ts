@@ -8,6 +8,7 @@ import { prewarm } from "./prewarm.ts";
 import { openReadOnlyWarehouse } from "./read-only.ts";
 import { ReferenceCache } from "./reference.ts";
 import { ROUTE_MODULES } from "./routes/index.ts";
+import { checkServedSchema } from "./schema-check.ts";
 
 export interface ServerOptions {
   /** The warehouse to read, opened read-only (see `openReadOnlyWarehouse`). */
@@ -96,6 +97,7 @@ export async function startServer(config: Config, address: ServeAddress): Promis
   const wh = await openReadOnlyWarehouse(config);
   let app: FastifyInstance;
   try {
+    await checkServedSchema(wh);
     app = await createServer({ wh });
     await app.listen({ port: address.port, host: address.host });
   } catch (error) {

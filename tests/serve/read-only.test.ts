@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import { openReadOnlyWarehouse } from "../../src/serve/read-only.ts";
+import { checkServedSchema } from "../../src/serve/schema-check.ts";
 import { type Warehouse, WarehouseUnavailableError } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
 import { configFor } from "./fixtures.ts";
@@ -40,6 +41,24 @@ for (const engine of ENGINES_UNDER_TEST) {
 
     it.each(WRITES)("refuses to write: %s", async (sql) => {
       await expect(wh.query(sql)).rejects.toThrow(/read-only/i);
+    });
+
+    it("is served only with the whole schema, and says which command completes it", async () => {
+      await expect(checkServedSchema(wh)).resolves.toBeUndefined();
+      const bare = await createTestDatabase(engine);
+      try {
+        const writer = await bare.open();
+        await writer.exec("CREATE SCHEMA dwh");
+        await writer.exec("CREATE TABLE dwh.dim_date (date_key INTEGER)");
+        await writer.close();
+        const reader = await openReadOnlyWarehouse(configFor(bare));
+        await expect(checkServedSchema(reader)).rejects.toThrow(
+          /lacks dwh\.dim_client, .*dwh_audit\.etl_batches: run `momo init` to bring its schema up to date$/,
+        );
+        await reader.close();
+      } finally {
+        await bare.drop();
+      }
     });
 
     it("left the warehouse as it was", async () => {

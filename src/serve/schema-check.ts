@@ -1,0 +1,35 @@
+import type { Warehouse } from "../warehouse/warehouse.ts";
+
+/** What the API reads; a warehouse made by an older `momo init` may lack the ML tables. */
+const REQUIRED = [
+  "dwh.dim_date",
+  "dwh.dim_client",
+  "dwh.fact_transactions",
+  "dwh.fact_daily_client_summary",
+  "dwh.ml_models",
+  "dwh.fact_fraud_scores",
+  "dwh.client_segments",
+  "dwh_audit.etl_batches",
+];
+
+/** Fails with the command to run when a relation the API reads is missing (the API itself cannot create it). */
+export async function checkServedSchema(wh: Warehouse): Promise<void> {
+  const missing: string[] = [];
+  for (const relation of REQUIRED) {
+    try {
+      await wh.query(`SELECT 1 FROM ${relation} LIMIT 1`);
+    } catch {
+      missing.push(relation);
+    }
+  }
+  if (missing.length === REQUIRED.length) {
+    throw new Error(
+      `the warehouse at ${wh.location} has no schema yet: run \`momo init\` or \`momo pipeline\` first`,
+    );
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `the warehouse at ${wh.location} lacks ${missing.join(", ")}: run \`momo init\` to bring its schema up to date`,
+    );
+  }
+}
