@@ -67,13 +67,14 @@ export async function scoreFraud(wh: Warehouse, options: ScoreOptions = {}): Pro
       plan,
       async (batch) => {
         const t0 = performance.now();
-        const scores = model.predict(batch.values, batch.rows);
+        const values = new Float32Array(batch.values);
+        const scores = model.predict(values, batch.rows);
         let text = "";
         for (let r = 0; r < batch.rows; r++) {
           const score = scores[r] as number;
           const alert = score >= threshold;
           if (alert) alerts++;
-          const reasons = score >= reasonsFrom ? model.topReasons(batch.values, r, TOP_REASONS) : [];
+          const reasons = score >= reasonsFrom ? model.topReasons(values, r, TOP_REASONS) : [];
           text += `${batch.transactionKeys[r]}\t${score}\t${alert}\t${JSON.stringify(reasons.map(roundReason))}\n`;
         }
         predictSeconds += (performance.now() - t0) / 1000;
