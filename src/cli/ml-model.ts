@@ -134,16 +134,16 @@ function describeHeldOut(name: string, m: HeldOutMetrics): string {
 }
 
 interface EvaluateFlags extends EngineOptions, JsonOptions {
-  version?: string;
+  modelVersion?: string;
 }
 
 /** `momo ml evaluate`: the registered model on its validation and test months, at its threshold. */
 export function evaluateCommand(): Command {
   const command = new Command("evaluate")
-    .description("measure the active fraud model (or --version) on its validation and test months")
-    .option("--version <n>", "model version (default: the active one)");
+    .description("measure the active fraud model (or --model-version) on its validation and test months")
+    .option("--model-version <n>", "model version (default: the active one)");
   return withJsonOption(withEngineOption(command)).action(async (flags: EvaluateFlags) => {
-    const version = flags.version === undefined ? undefined : integer("--version", flags.version);
+    const version = flags.modelVersion === undefined ? undefined : integer("--model-version", flags.modelVersion);
     const bar = progressBar(flags.json);
     const report: EvaluationReport = await withWarehouse(
       configFrom(flags),
@@ -163,7 +163,7 @@ export function evaluateCommand(): Command {
 }
 
 interface ScoreFlags extends EngineOptions, JsonOptions {
-  version?: string;
+  modelVersion?: string;
   from?: string;
   to?: string;
 }
@@ -174,11 +174,11 @@ export function scoreCommand(): Command {
     .description(
       "score transactions with the fraud model into dwh.fact_fraud_scores (score, alert, top reasons)",
     )
-    .option("--version <n>", "model version (default: the active one)")
+    .option("--model-version <n>", "model version (default: the active one)")
     .option("--from <date>", "first day scored, YYYY-MM-DD")
     .option("--to <date>", "last day scored, YYYY-MM-DD, included");
   return withJsonOption(withEngineOption(command)).action(async (flags: ScoreFlags) => {
-    const version = flags.version === undefined ? undefined : integer("--version", flags.version);
+    const version = flags.modelVersion === undefined ? undefined : integer("--model-version", flags.modelVersion);
     const bar = progressBar(flags.json);
     const result = await withWarehouse(configFrom(flags), (wh) =>
       scoreFraud(wh, {
