@@ -4,9 +4,11 @@ import { Command, Option } from "commander";
 import { ML_FEATURES } from "../ml/features/catalog.ts";
 import { type ExportSummary, exportFeaturesCsv } from "../ml/features/export-csv.ts";
 import { SPLITS, type Split } from "../ml/features/query.ts";
+import { dateKey } from "../ml/features/split.ts";
 import { withWarehouse } from "../warehouse/open-warehouse.ts";
 import { EXIT_INTERRUPTED, exitWithError } from "./exit.ts";
 import { formatCount, formatTable } from "./format.ts";
+import { evaluateCommand, scoreCommand, trainCommand } from "./ml-model.ts";
 import {
   configFrom,
   type EngineOptions,
@@ -21,7 +23,10 @@ import { progressBar } from "./progress.ts";
 export function mlCommand(): Command {
   return new Command("ml")
     .description("fraud detection: features computed in the warehouse, model training, evaluation, scoring")
-    .addCommand(featuresCommand());
+    .addCommand(featuresCommand())
+    .addCommand(trainCommand())
+    .addCommand(evaluateCommand())
+    .addCommand(scoreCommand());
 }
 
 interface FeaturesFlags extends EngineOptions, JsonOptions {
@@ -54,6 +59,7 @@ function featuresCommand(): Command {
         );
       return;
     }
+    for (const day of [flags.from, flags.to]) if (day) dateKey(day);
     const summary = await exportWithProgress(flags, resolve(flags.export));
     if (flags.json) return printJson({ engine: configFrom(flags).engine, ...summary });
     process.stdout.write(`${describeExport(summary)}\n`);

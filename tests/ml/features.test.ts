@@ -1,13 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEtl } from "../../src/etl/run-etl.ts";
+import { generate } from "../../src/generate/generate.ts";
+import { resolveGenerateOptions } from "../../src/generate/options.ts";
 import { FEATURE_NAMES } from "../../src/ml/features/catalog.ts";
+import { type FeatureMatrix, readFeatures } from "../../src/ml/features/matrix.ts";
+import { SPLITS } from "../../src/ml/features/query.ts";
 import { forEachFeatureBatch, planFeatures, type ReadFeaturesOptions } from "../../src/ml/features/read.ts";
 import { splitMonths } from "../../src/ml/features/split.ts";
-import type { Warehouse } from "../../src/warehouse/warehouse.ts";
+import type { Engine, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { writeInput } from "../etl/fixtures.ts";
+import { runMomo } from "../support/cli.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
 
 const root = mkdtempSync(join(tmpdir(), "momo-features-"));
@@ -357,3 +362,225 @@ for (const engine of ENGINES_UNDER_TEST) {
     });
   });
 }
+
+/** Same value up to floating-point noise: 1e-9, relative beyond 1. */
+function sameValue(a: number, b: number): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+function differences(
+  a: Map<string, Record<string, number>>,
+  b: Map<string, Record<string, number>>,
+  ids: Iterable<string>,
+): string[] {
+  const found: string[] = [];
+  for (const id of ids) {
+    const x = a.get(id);
+    const y = b.get(id);
+    if (!x || !y) {
+      found.push(`${id}: ${x ? "missing on the right" : "missing on the left"}`);
+      continue;
+    }
+    for (const name of FEATURE_NAMES) {
+      if (!sameValue(x[name] as number, y[name] as number))
+        found.push(`${id} ${name}: ${x[name]} vs ${y[name]}`);
+    }
+  }
+  return found;
+}
+
+describe("fraud features on the generated tiny data set", () => {
+  const input = join(root, "tiny");
+  const loaded = new Map<Engine, { db: TestDatabase; wh: Warehouse }>();
+  const full = new Map<Engine, Map<string, Record<string, number>>>();
+  const wh = (engine: Engine) => (loaded.get(engine) as { wh: Warehouse }).wh;
+
+  beforeAll(async () => {
+    await generate(resolveGenerateOptions({ scale: "tiny", seed: 23, out: input }));
+    for (const engine of ENGINES_UNDER_TEST) {
+      const db = await createTestDatabase(engine);
+      const w = await db.open();
+      await runEtl(w, { input });
+      loaded.set(engine, { db, wh: w });
+      full.set(engine, await featuresById(w));
+    }
+  });
+
+  afterAll(async () => {
+    for (const { db, wh: w } of loaded.values()) {
+      await w.close();
+      await db.drop();
+    }
+  });
+
+  it("computes a row per loaded transaction, with every feature present somewhere", async () => {
+    for (const engine of ENGINES_UNDER_TEST) {
+      const [row] = await wh(engine).query<{ n: number }>("SELECT COUNT(*) AS n FROM dwh.fact_transactions");
+      const features = full.get(engine) as Map<string, Record<string, number>>;
+      expect(features.size).toBe(Number(row?.n));
+      for (const name of FEATURE_NAMES) {
+        const present = [...features.values()].filter((v) => !Number.isNaN(v[name] as number)).length;
+        expect(present, name).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it.runIf(ENGINES_UNDER_TEST.length > 1)("gives identical features on DuckDB and PostgreSQL", () => {
+    const duck = full.get("duckdb") as Map<string, Record<string, number>>;
+    const pg = full.get("postgres") as Map<string, Record<string, number>>;
+    expect(pg.size).toBe(duck.size);
+    expect(differences(duck, pg, duck.keys()).slice(0, 10)).toEqual([]);
+  });
+
+  it("reads a date range with its lookback exactly as the full computation does", async () => {
+    for (const engine of ENGINES_UNDER_TEST) {
+      const part = await featuresById(wh(engine), { from: "2025-03-15", to: "2025-04-20" });
+      const [row] = await wh(engine).query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM dwh.fact_transactions WHERE date_key BETWEEN 20250315 AND 20250420",
+      );
+      expect(part.size).toBe(Number(row?.n));
+      const whole = full.get(engine) as Map<string, Record<string, number>>;
+      expect(differences(whole, part, part.keys()).slice(0, 10)).toEqual([]);
+    }
+  });
+
+  it("splits by month: train, then valid, then test, in time order", async () => {
+    const matrix = await readFeatures(wh("duckdb"));
+    const split = matrix.timeSplit;
+    expect([split.trainMonths, split.validMonths, split.testMonths]).toEqual([15, 4, 5]);
+    expect([split.validFrom, split.testFrom]).toEqual(["2025-04-01", "2025-08-01"]);
+    const validKey = Number(split.validFrom.replaceAll("-", ""));
+    const testKey = Number(split.testFrom.replaceAll("-", ""));
+    for (let r = 0; r < matrix.rows; r++) {
+      const key = matrix.dateKeys[r] as number;
+      expect(SPLITS[matrix.splits[r] as number]).toBe(
+        key < validKey ? "train" : key < testKey ? "valid" : "test",
+      );
+      if (r > 0) expect(key).toBeGreaterThanOrEqual(matrix.dateKeys[r - 1] as number);
+    }
+    const doubles = full.get("duckdb") as Map<string, Record<string, number>>;
+    for (const r of [0, Math.floor(matrix.rows / 2), matrix.rows - 1]) {
+      const id = matrix.transactionIds.get(r);
+      FEATURE_NAMES.forEach((name, c) => {
+        expect(matrix.values[r * matrix.cols + c]).toBe(Math.fround(doubles.get(id)?.[name] as number));
+      });
+    }
+    expect(matrix.labels.reduce((s, l) => s + l, 0)).toBe(
+      [...matrix.fraudTypes].filter((code) => code > 0).length,
+    );
+  });
+
+  it("samples training negatives deterministically, the same on both engines, with weights", async () => {
+    const samples: FeatureMatrix[] = [];
+    for (const engine of ENGINES_UNDER_TEST) {
+      const sample = await readFeatures(wh(engine), { sampleNegatives: 0.1 });
+      samples.push(sample);
+      const all = full.get(engine) as Map<string, Record<string, number>>;
+      const kept = { frauds: 0, negatives: 0, outside: 0 };
+      for (let r = 0; r < sample.rows; r++) {
+        const split = SPLITS[sample.splits[r] as number];
+        if (sample.labels[r] === 1) kept.frauds++;
+        else if (split === "train") {
+          kept.negatives++;
+          expect(sample.weights[r]).toBeCloseTo(10, 5);
+        } else kept.outside++;
+        if (sample.labels[r] === 1 || split !== "train") expect(sample.weights[r]).toBe(1);
+      }
+      const [train] = await wh(engine).query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM dwh.fact_transactions WHERE NOT is_fraud AND date_key < 20250401",
+      );
+      const trainNegatives = Number(train?.n);
+      expect(kept.negatives / trainNegatives).toBeGreaterThan(0.08);
+      expect(kept.negatives / trainNegatives).toBeLessThan(0.12);
+      expect(sample.rows).toBeLessThan(all.size);
+    }
+    if (samples.length === 2) {
+      const ids = (m: FeatureMatrix) =>
+        Array.from({ length: m.rows }, (_, r) => m.transactionIds.get(r)).join(",");
+      expect(ids(samples[1] as FeatureMatrix)).toBe(ids(samples[0] as FeatureMatrix));
+    }
+  });
+
+  it("exports the matrix with momo ml features --export: header, one line per row, split, exact values", async () => {
+    for (const engine of ENGINES_UNDER_TEST) {
+      const { db, wh: w } = loaded.get(engine) as { db: TestDatabase; wh: Warehouse };
+      await w.close(); // DuckDB lets one process open a file at a time
+      const file = join(root, `features-${engine}.csv`);
+      const env: Record<string, string> =
+        engine === "duckdb" ? { MOMO_DUCKDB_PATH: db.location } : { DATABASE_URL: db.location };
+      const run = runMomo(["ml", "features", "--export", file, "--engine", engine, "--json"], env);
+      loaded.set(engine, { db, wh: await db.open() });
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      const features = full.get(engine) as Map<string, Record<string, number>>;
+      expect(summary).toMatchObject({ engine, rows: features.size, path: file });
+
+      const [header, ...lines] = readFileSync(file, "utf8").trimEnd().split("\n");
+      expect(header).toBe(`transaction_id,split,is_fraud,fraud_type,${FEATURE_NAMES.join(",")}`);
+      expect(lines).toHaveLength(features.size);
+      const counts = { train: 0, valid: 0, test: 0 } as Record<string, number>;
+      const mismatches: string[] = [];
+      for (const line of lines) {
+        const [id, split, isFraud, fraudType, ...values] = line.split(",");
+        counts[split as string] = (counts[split as string] ?? 0) + 1;
+        if ((isFraud === "1") !== (fraudType !== ""))
+          mismatches.push(`${id}: is_fraud ${isFraud}, ${fraudType}`);
+        const expected = features.get(id as string) as Record<string, number>;
+        FEATURE_NAMES.forEach((name, c) => {
+          const text = values[c] as string;
+          if (!Object.is(text === "" ? Number.NaN : Number(text), expected[name]))
+            mismatches.push(`${id} ${name}: "${text}" vs ${expected[name]}`);
+        });
+      }
+      expect(mismatches.slice(0, 10)).toEqual([]);
+      expect(counts).toEqual(summary.rowsBySplit);
+      expect(counts.train && counts.valid && counts.test).toBeGreaterThan(0);
+    }
+  });
+
+  it("refuses a date that does not exist, and lists the features without --export", () => {
+    const bad = runMomo(["ml", "features", "--export", join(root, "x.csv"), "--from", "2025-02-30"], {
+      MOMO_DUCKDB_PATH: join(root, "none.duckdb"),
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"2025-02-30" is not a calendar date');
+    const list = runMomo(["ml", "features"]);
+    expect(list.code, list.stderr).toBe(0);
+    for (const name of FEATURE_NAMES) expect(list.stdout).toContain(name);
+  });
+
+  // Runs last: it rewrites the data of every engine.
+  it("uses only earlier transactions: rewriting and deleting later ones moves no earlier row", async () => {
+    for (const engine of ENGINES_UNDER_TEST) {
+      const w = wh(engine);
+      const before = full.get(engine) as Map<string, Record<string, number>>;
+      const [cut] = await w.query<{ at: string }>(
+        `SELECT transaction_at AS at FROM dwh.fact_transactions
+          ORDER BY transaction_at, transaction_id LIMIT 1 OFFSET ${Math.floor(before.size / 2)}`,
+      );
+      const cutoff = cut?.at as string;
+      const earlier = (
+        await w.query<{ id: string }>(
+          "SELECT transaction_id AS id FROM dwh.fact_transactions WHERE transaction_at < CAST($1 AS TIMESTAMP)",
+          [cutoff],
+        )
+      ).map((r) => r.id);
+      await w.exec(
+        `DELETE FROM dwh.fact_transactions WHERE transaction_at > CAST('${cutoff}' AS TIMESTAMP)
+            AND substr(transaction_id, length(transaction_id), 1) IN ('1', '7', 'K')`,
+      );
+      await w.exec(
+        `UPDATE dwh.fact_transactions
+            SET amount = amount * 3 + 1, balance_after = 1, device_ref = 'DNEW', counterparty_ref = 'PNEW',
+                channel_key = 1, status_key = 3
+          WHERE transaction_at >= CAST('${cutoff}' AS TIMESTAMP)`,
+      );
+      const after = await featuresById(w);
+      expect(differences(before, after, earlier).slice(0, 10)).toEqual([]);
+      const later = [...after.keys()].filter((id) => !earlier.includes(id));
+      expect(later.length).toBeGreaterThan(1000);
+      expect(differences(before, after, later).length).toBeGreaterThan(later.length);
+    }
+  });
+});
