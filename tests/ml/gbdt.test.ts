@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/generate/rng.ts";
 import { binMatrix, computeCuts } from "../../src/ml/gbdt/binning.ts";
 import { type Dataset, GbdtModel, type RoundMetrics, trainGbdt } from "../../src/ml/gbdt/index.ts";
+import { leafOf } from "../../src/ml/gbdt/tree.ts";
+import { Workspace } from "../../src/ml/gbdt/workspace.ts";
 import { confusionAt, precisionRecallF1, rocAuc } from "../../src/ml/metrics.ts";
 
 /** `rows` rows of `cols` uniform features in [−1, 1), labelled by `label(row values)`. */
@@ -85,6 +87,67 @@ describe("determinism and the JSON format", () => {
     expect(() => GbdtModel.fromJSON({ ...json, params: { ...json.params, maxDepth: -1 } })).toThrow(
       /params are invalid/,
     );
+  });
+});
+
+describe("batch prediction", () => {
+  /** The margin by walking every tree with leafOf, the reference the fast paths must match. */
+  function walked(model: GbdtModel, features: Float32Array, rows: number): Float64Array {
+    const cols = model.featureNames.length;
+    return Float64Array.from({ length: rows }, (_, r) =>
+      model.trees.reduce(
+        (sum, t) => sum + (t.value[leafOf(t, features, r * cols)] as number),
+        model.baseMargin,
+      ),
+    );
+  }
+  const rule = (x: (f: number) => number) => Math.sin(9 * x(0)) + Math.cos(7 * x(1)) > 0.3 * x(2);
+  const test = dataset(203, 3, 21, rule);
+  for (let i = 0; i < test.features.length; i += 5) test.features[i] = Number.NaN;
+
+  it("matches walking each tree, for shallow trees (complete-tree layout) and deep ones", () => {
+    const train = dataset(5000, 3, 20, rule);
+    for (let i = 1; i < train.features.length; i += 11) train.features[i] = Number.NaN;
+    for (const maxDepth of [1, 4, 11]) {
+      const model = trainGbdt(train, { rounds: 12, maxDepth, minChildWeight: 0, learningRate: 0.5 });
+      expect(Math.max(...model.trees.map((t) => t.feature.length))).toBeGreaterThan(maxDepth);
+      expect(model.predictRaw(test.features, test.rows)).toEqual(walked(model, test.features, test.rows));
+    }
+  });
+
+  it("sums histograms and gradients in a worker thread as on one thread", () => {
+    const rows = 40_000;
+    const data = dataset(rows, 3, 23, rule);
+    const cuts = computeCuts(data, 256, rows);
+    const spaces = [1, 2].map(
+      (threads) => new Workspace(binMatrix(data, cuts, true), data.labels, undefined, 3, threads),
+    );
+    const features = Int32Array.of(0, 1, 2);
+    const threads: number[] = [];
+    const hists = spaces.map((space) => {
+      for (let r = 0; r < rows; r++) space.order[r] = r;
+      space.margin.fill(-1);
+      space.computeGradients();
+      const hist = new Float64Array(2 * (cuts.histStart[3] as number));
+      space.buildHistogram(hist, features, 100, rows - 100);
+      threads.push(space.threads);
+      space.close();
+      return hist;
+    });
+    expect(threads).toEqual([1, 2]);
+    expect(spaces[1]?.gradHess).toEqual(spaces[0]?.gradHess);
+    hists[0]?.forEach((sum, slot) => expect(hists[1]?.[slot]).toBeCloseTo(sum, 6));
+  });
+
+  it("gives the same trees with worker threads, up to the rounding of histogram sums", () => {
+    const rows = 40_000;
+    const train = dataset(rows, 3, 22, rule);
+    const one = trainGbdt(train, { rounds: 8, maxDepth: 4, threads: 1 });
+    const two = trainGbdt(train, { rounds: 8, maxDepth: 4, threads: 2 });
+    expect(two.trees.map((t) => Array.from(t.feature))).toEqual(one.trees.map((t) => Array.from(t.feature)));
+    const a = one.predictRaw(test.features, test.rows);
+    const b = two.predictRaw(test.features, test.rows);
+    for (let r = 0; r < test.rows; r++) expect(b[r]).toBeCloseTo(a[r] as number, 9);
   });
 });
 

@@ -129,10 +129,11 @@ function equalCountCuts(sorted: Uint32Array, valueBins: number): Uint32Array {
 }
 
 /**
- * Bins every value. A 65,536-entry table per feature, indexed by the top 16 bits of the value's ordered key,
+ * Bins every value (the row-major slots in a SharedArrayBuffer when `shared`, for worker threads to read).
+ * A 65,536-entry table per feature, indexed by the top 16 bits of the value's ordered key,
  * gives the number of cuts in lower buckets; a short scan over the cuts sharing the value's bucket ends it.
  */
-export function binMatrix(data: Dataset, cuts: BinCuts): BinnedMatrix {
+export function binMatrix(data: Dataset, cuts: BinCuts, shared = false): BinnedMatrix {
   const { rows, cols } = data;
   const bits = bitsOf(data.features);
   const keyStart = new Int32Array(cols + 1);
@@ -151,7 +152,9 @@ export function binMatrix(data: Dataset, cuts: BinCuts): BinnedMatrix {
     }
   }
   const slots = cuts.histStart[cols] as number;
-  const out = slots <= 65536 ? new Uint16Array(rows * cols) : new Uint32Array(rows * cols);
+  const bytes = slots <= 65536 ? 2 : 4;
+  const buffer = shared ? new SharedArrayBuffer(rows * cols * bytes) : new ArrayBuffer(rows * cols * bytes);
+  const out = bytes === 2 ? new Uint16Array(buffer) : new Uint32Array(buffer);
   const columns = new Uint8Array(rows * cols);
   for (let r = 0, at = 0; r < rows; r++, at += cols) {
     for (let f = 0; f < cols; f++) {

@@ -1,7 +1,8 @@
 import type { BinnedMatrix } from "./binning.ts";
-import { buildHistogram, type Histogram, subtractHistogram } from "./histogram.ts";
+import { type Histogram, subtractHistogram } from "./histogram.ts";
 import { findBestSplit, type SplitCandidate, type SplitRules } from "./split.ts";
 import type { Tree } from "./tree.ts";
+import type { Workspace } from "./workspace.ts";
 
 export interface GrowerSettings extends SplitRules {
   readonly maxDepth: number;
@@ -35,21 +36,24 @@ interface OpenNode {
 export class TreeGrower {
   readonly #binned: BinnedMatrix;
   readonly #settings: GrowerSettings;
-  /** Rows of the current tree, grouped by node once it is grown. */
-  readonly order: Uint32Array;
+  readonly #workspace: Workspace;
   readonly #spare: Uint32Array;
   readonly #histograms: Histogram[] = [];
   readonly #goesLeft = new Uint8Array(256);
 
-  constructor(binned: BinnedMatrix, settings: GrowerSettings) {
+  constructor(binned: BinnedMatrix, workspace: Workspace, settings: GrowerSettings) {
     this.#binned = binned;
+    this.#workspace = workspace;
     this.#settings = settings;
-    this.order = new Uint32Array(binned.rows);
     this.#spare = new Uint32Array(binned.rows);
   }
 
-  /** Grows one tree on the first `count` rows of `order` (set by the caller), over `features` only. */
-  grow(count: number, features: Int32Array, gradHess: Float32Array): GrownTree {
+  /**
+   * Grows one tree on the first `count` rows of the workspace's `order` (set by the caller), with its
+   * gradient pairs, over `features` only. Leaves the rows of `order` grouped by node.
+   */
+  grow(count: number, features: Int32Array): GrownTree {
+    const { order, gradHess } = this.#workspace;
     const { learningRate, lambda } = this.#settings;
     const nodes = new NodeList();
     const leaves: { node: number; begin: number; end: number }[] = [];
@@ -63,11 +67,11 @@ export class TreeGrower {
       hist: undefined,
     };
     for (let i = 0; i < count; i++) {
-      const r = this.order[i] as number;
+      const r = order[i] as number;
       root.grad += gradHess[2 * r] as number;
       root.hess += gradHess[2 * r + 1] as number;
     }
-    root.hist = this.#build(root, features, gradHess);
+    root.hist = this.#build(root, features);
     let level: OpenNode[] = [root];
     while (level.length > 0) {
       const next: OpenNode[] = [];
@@ -81,20 +85,14 @@ export class TreeGrower {
           if (node.hist) this.#histograms.push(node.hist);
           continue;
         }
-        next.push(...this.#split(node, split, nodes, features, gradHess));
+        next.push(...this.#split(node, split, nodes, features));
       }
       level = next;
     }
     return { tree: nodes.finish(), splitBin: Int32Array.from(nodes.splitBin), leaves };
   }
 
-  #split(
-    node: OpenNode,
-    split: SplitCandidate,
-    nodes: NodeList,
-    features: Int32Array,
-    gradHess: Float32Array,
-  ) {
+  #split(node: OpenNode, split: SplitCandidate, nodes: NodeList, features: Int32Array) {
     const cuts = this.#binned.cuts;
     const featureCuts = cuts.cuts[split.feature] as Float32Array;
     const threshold =
@@ -126,17 +124,17 @@ export class TreeGrower {
     if (depth >= this.#settings.maxDepth) this.#histograms.push(parentHist);
     else {
       const [small, large] = mid - node.begin <= node.end - mid ? [left, right] : [right, left];
-      small.hist = this.#build(small, features, gradHess);
+      small.hist = this.#build(small, features);
       subtractHistogram(parentHist, small.hist, cuts.histStart, features);
       large.hist = parentHist;
     }
     return [left, right];
   }
 
-  #build(node: OpenNode, features: Int32Array, gradHess: Float32Array): Histogram {
+  #build(node: OpenNode, features: Int32Array): Histogram {
     const hist =
       this.#histograms.pop() ?? new Float64Array(2 * (this.#binned.cuts.histStart.at(-1) as number));
-    buildHistogram(hist, this.#binned, features, this.order, node.begin, node.end, gradHess);
+    this.#workspace.buildHistogram(hist, features, node.begin, node.end);
     return hist;
   }
 
@@ -151,7 +149,7 @@ export class TreeGrower {
     for (let b = 0; b < goesLeft.length; b++)
       goesLeft[b] = b === missing ? (split.defaultLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
     const column = columns.subarray(split.feature * rows, (split.feature + 1) * rows);
-    const order = this.order;
+    const order = this.#workspace.order;
     const spare = this.#spare;
     let l = node.begin;
     let r = 0;

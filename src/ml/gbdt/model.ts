@@ -1,3 +1,4 @@
+import { Forest } from "./forest.ts";
 import { sigmoid } from "./objective.ts";
 import { type GbdtParams, resolveParams } from "./params.ts";
 import { type Tree, type TreeJson, treeFromJson, treeToJson } from "./tree.ts";
@@ -29,17 +30,6 @@ export interface Reason {
   contribution: number;
 }
 
-/** All trees concatenated, child indices absolute, for batch prediction. */
-interface Forest {
-  roots: Int32Array;
-  feature: Int32Array;
-  threshold: Float32Array;
-  /** 1 where a missing value goes right (the complement of Tree.defaultLeft). */
-  missingRight: Uint8Array;
-  left: Int32Array;
-  value: Float64Array;
-}
-
 /** A trained ensemble: raw margin = baseMargin + Σ tree outputs, probability = sigmoid(margin). */
 export class GbdtModel {
   readonly params: GbdtParams;
@@ -62,7 +52,7 @@ export class GbdtModel {
     this.baseMargin = init.baseMargin;
     this.bestIteration = init.bestIteration;
     this.trees = Object.freeze([...init.trees]);
-    this.#forest = flatten(this.trees);
+    this.#forest = new Forest(this.trees, this.featureNames.length);
   }
 
   /** Raw margins (log-odds) of `rows` rows, `features` row-major with the training columns. */
@@ -72,25 +62,8 @@ export class GbdtModel {
       throw new RangeError(
         `features holds ${features.length} values, expected rows × ${cols} = ${rows * cols}`,
       );
-    const { roots, feature, threshold, missingRight, left, value } = this.#forest;
-    const out = new Float64Array(rows);
-    const trees = roots.length;
-    for (let r = 0, at = 0; r < rows; r++, at += cols) {
-      let sum = this.baseMargin;
-      for (let t = 0; t < trees; t++) {
-        let node = roots[t] as number;
-        let f = feature[node] as number;
-        while (f >= 0) {
-          const x = features[at + f] as number;
-          node =
-            (left[node] as number) +
-            (x < (threshold[node] as number) ? 0 : Number.isNaN(x) ? (missingRight[node] as number) : 1);
-          f = feature[node] as number;
-        }
-        sum += value[node] as number;
-      }
-      out[r] = sum;
-    }
+    const out = new Float64Array(rows).fill(this.baseMargin);
+    this.#forest.addTo(out, features, rows);
     return out;
   }
 
@@ -196,30 +169,4 @@ export class GbdtModel {
       trees,
     });
   }
-}
-
-function flatten(trees: readonly Tree[]): Forest {
-  const total = trees.reduce((n, t) => n + t.feature.length, 0);
-  const forest: Forest = {
-    roots: new Int32Array(trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float32Array(total),
-    missingRight: new Uint8Array(total),
-    left: new Int32Array(total),
-    value: new Float64Array(total),
-  };
-  let offset = 0;
-  trees.forEach((tree, t) => {
-    forest.roots[t] = offset;
-    forest.feature.set(tree.feature, offset);
-    forest.threshold.set(tree.threshold, offset);
-    forest.value.set(tree.value, offset);
-    for (let i = 0; i < tree.feature.length; i++) {
-      forest.missingRight[offset + i] = tree.defaultLeft[i] === 1 ? 0 : 1;
-      const l = tree.left[i] as number;
-      forest.left[offset + i] = l < 0 ? -1 : l + offset;
-    }
-    offset += tree.feature.length;
-  });
-  return forest;
 }

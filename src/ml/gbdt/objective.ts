@@ -8,8 +8,8 @@ export const logit = (p: number): number => Math.log(p / (1 - p));
 const MIN_HESSIAN = 1e-16;
 
 /**
- * Interleaved first and second derivatives of the logloss at each margin (gradient at 2·r, hessian at
- * 2·r + 1), each times the row's weight and, for positives, `scalePosWeight`.
+ * Interleaved first and second derivatives of the logloss at the margins of rows [begin, end) (gradient at
+ * 2·r, hessian at 2·r + 1), each times the row's weight and, for positives, `scalePosWeight`.
  */
 export function loglossGradients(
   margin: Float64Array,
@@ -17,8 +17,10 @@ export function loglossGradients(
   weights: Float32Array | undefined,
   scalePosWeight: number,
   out: Float32Array,
+  begin = 0,
+  end = margin.length,
 ): void {
-  for (let r = 0; r < margin.length; r++) {
+  for (let r = begin; r < end; r++) {
     const p = 1 / (1 + Math.exp(-(margin[r] as number)));
     const y = labels[r] as number;
     const w = (weights ? (weights[r] as number) : 1) * (y === 1 ? scalePosWeight : 1);

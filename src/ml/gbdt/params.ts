@@ -32,6 +32,11 @@ export interface GbdtParams {
   readonly earlyStoppingRounds: number;
   readonly evalMetric: EvalMetric;
   readonly seed: number;
+  /**
+   * Threads summing histograms and gradients (worker threads beyond the first, for 32,768 rows or more).
+   * The model depends on it only through the rounding of those sums.
+   */
+  readonly threads: number;
 }
 
 export const DEFAULT_PARAMS: GbdtParams = Object.freeze({
@@ -50,6 +55,7 @@ export const DEFAULT_PARAMS: GbdtParams = Object.freeze({
   earlyStoppingRounds: 0,
   evalMetric: "logloss",
   seed: 0,
+  threads: 2,
 });
 
 const share = (name: string) =>
@@ -93,6 +99,7 @@ const schema = z.strictObject(
     earlyStoppingRounds: count("earlyStoppingRounds", 0, 100_000),
     evalMetric: z.enum(EVAL_METRICS, { error: `evalMetric must be one of: ${EVAL_METRICS.join(", ")}` }),
     seed: count("seed", 0, 2 ** 32 - 1),
+    threads: count("threads", 1, 16),
   },
   {
     error: (issue) =>

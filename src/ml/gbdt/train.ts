@@ -4,9 +4,10 @@ import { type BinnedMatrix, binMatrix, computeCuts } from "./binning.ts";
 import { checkDataset, checkSameColumns, type Dataset } from "./dataset.ts";
 import { type GrownTree, TreeGrower } from "./grower.ts";
 import { GbdtModel } from "./model.ts";
-import { logit, loglossGradients, optimalBaseMargin, sigmoid } from "./objective.ts";
+import { logit, optimalBaseMargin, sigmoid } from "./objective.ts";
 import { type EvalMetric, type GbdtParams, resolveParams } from "./params.ts";
 import { leafOf, type Tree } from "./tree.ts";
+import { Workspace } from "./workspace.ts";
 
 export interface RoundMetrics {
   metric: EvalMetric;
@@ -40,42 +41,46 @@ export function trainGbdt(
   if (p.earlyStoppingRounds > 0 && !valid)
     throw new RangeError("earlyStoppingRounds needs a validation dataset (options.valid)");
 
-  const binned = binMatrix(train, computeCuts(train, p.maxBins, p.binSampleRows));
+  const binned = binMatrix(train, computeCuts(train, p.maxBins, p.binSampleRows), p.threads > 1);
   const baseMargin =
     p.baseScore !== undefined
       ? logit(p.baseScore)
       : optimalBaseMargin(train.labels, train.weights, p.scalePosWeight);
-  const margin = new Float64Array(train.rows).fill(baseMargin);
+  const workspace = new Workspace(binned, train.labels, train.weights, p.scalePosWeight, p.threads);
+  const margin = workspace.margin.fill(baseMargin);
   const validMargin = new Float64Array(valid?.rows ?? 0).fill(baseMargin);
-  const gradHess = new Float32Array(2 * train.rows);
   const inSample = new Uint8Array(train.rows);
-  const grower = new TreeGrower(binned, p);
+  const grower = new TreeGrower(binned, workspace, p);
   const trees: Tree[] = [];
   const higherIsBetter = p.evalMetric === "aucpr";
   let best: number | undefined;
   let bestIteration = -1;
 
-  for (let round = 0; round < p.rounds; round++) {
-    const rng = new Rng(p.seed, round);
-    loglossGradients(margin, train.labels, train.weights, p.scalePosWeight, gradHess);
-    const count = sampleRows(grower.order, inSample, p.subsample, rng);
-    const grown = grower.grow(count, sampleFeatures(train.cols, p.colsampleByTree, rng), gradHess);
-    trees.push(grown.tree);
-    addTreeToMargins(margin, grown, grower.order, count < train.rows ? inSample : undefined, binned);
+  try {
+    for (let round = 0; round < p.rounds; round++) {
+      const rng = new Rng(p.seed, round);
+      workspace.computeGradients();
+      const count = sampleRows(workspace.order, inSample, p.subsample, rng);
+      const grown = grower.grow(count, sampleFeatures(train.cols, p.colsampleByTree, rng));
+      trees.push(grown.tree);
+      addTreeToMargins(margin, grown, workspace.order, count < train.rows ? inSample : undefined, binned);
 
-    let score: number | undefined;
-    if (valid) {
-      for (let r = 0, at = 0; r < valid.rows; r++, at += valid.cols)
-        validMargin[r] =
-          (validMargin[r] as number) + (grown.tree.value[leafOf(grown.tree, valid.features, at)] as number);
-      score = evaluate(p.evalMetric, validMargin, valid);
-      if (best === undefined || (higherIsBetter ? score > best : score < best)) {
-        best = score;
-        bestIteration = round;
-      }
-    } else bestIteration = round;
-    onRound?.(round, { metric: p.evalMetric, valid: score, best, bestIteration });
-    if (p.earlyStoppingRounds > 0 && round - bestIteration >= p.earlyStoppingRounds) break;
+      let score: number | undefined;
+      if (valid) {
+        for (let r = 0, at = 0; r < valid.rows; r++, at += valid.cols)
+          validMargin[r] =
+            (validMargin[r] as number) + (grown.tree.value[leafOf(grown.tree, valid.features, at)] as number);
+        score = evaluate(p.evalMetric, validMargin, valid);
+        if (best === undefined || (higherIsBetter ? score > best : score < best)) {
+          best = score;
+          bestIteration = round;
+        }
+      } else bestIteration = round;
+      onRound?.(round, { metric: p.evalMetric, valid: score, best, bestIteration });
+      if (p.earlyStoppingRounds > 0 && round - bestIteration >= p.earlyStoppingRounds) break;
+    }
+  } finally {
+    workspace.close();
   }
   const kept = p.earlyStoppingRounds > 0 ? trees.slice(0, bestIteration + 1) : trees;
   return new GbdtModel({

@@ -1,0 +1,39 @@
+// A Workspace helper thread: waits for a job in its control words, runs it on the shared buffers, answers.
+import { workerData } from "node:worker_threads";
+import { buildHistogram } from "./histogram.ts";
+import { loglossGradients } from "./objective.ts";
+import { CONTROL, JOB, STATE, type WorkerSetup } from "./workspace.ts";
+
+const setup = workerData as WorkerSetup;
+const { control } = setup;
+const slots = { data: setup.slots, cols: setup.cols, histStart: setup.histStart };
+
+Atomics.store(control, CONTROL.state, STATE.ready);
+Atomics.notify(control, CONTROL.state);
+let seen = 0;
+for (;;) {
+  Atomics.wait(control, CONTROL.seq, seen);
+  seen = Atomics.load(control, CONTROL.seq);
+  const job = control[CONTROL.job];
+  if (job === JOB.exit) break;
+  const begin = control[CONTROL.begin] as number;
+  const end = control[CONTROL.end] as number;
+  try {
+    if (job === JOB.histogram) {
+      const features = setup.features.subarray(0, control[CONTROL.features]);
+      buildHistogram(setup.hist, slots, features, setup.order, begin, end, setup.gradHess);
+    } else if (job === JOB.gradients) {
+      const { margin, labels, weights, scalePosWeight, gradHess } = setup;
+      loglossGradients(margin, labels, weights, scalePosWeight, gradHess, begin, end);
+    } else throw new Error(`unknown job ${job}`);
+  } catch (error) {
+    const message = new TextEncoder()
+      .encode(String((error as Error)?.stack ?? error))
+      .slice(0, setup.error.length);
+    setup.error.set(message);
+    Atomics.store(control, CONTROL.errorLength, message.length);
+    Atomics.store(control, CONTROL.state, STATE.failed);
+  }
+  Atomics.store(control, CONTROL.done, seen);
+  Atomics.notify(control, CONTROL.done);
+}
