@@ -232,19 +232,53 @@ async function patterns({ wh }: ReportContext): Promise<Section> {
   };
 }
 
-function metricsTable(model: ModelInfo): Figure {
-  const flatten = (value: unknown, prefix: string): [string, string | number][] =>
-    value !== null && typeof value === "object" && !Array.isArray(value)
-      ? Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k))
-      : [[prefix, typeof value === "number" ? value : JSON.stringify(value)]];
-  return {
-    title: `Model fraud_gbdt v${model.version}`,
-    note: `trained ${model.createdAt} on ${model.trainedFrom ?? "?"} → ${model.trainedTo ?? "?"}; features: ${model.featureNames.join(", ")}`,
-    table: {
-      columns: [{ label: "metric" }, { label: "value", format: "decimal" }],
-      rows: [["decision threshold", model.decisionThreshold], ...flatten(model.metrics, "")],
+function modelFigures(model: ModelInfo): Figure[] {
+  const summary = model.summary ?? { figures: [], recallByFraudType: [], featureImportance: [] };
+  const figures: Figure[] = [
+    {
+      title: `Model fraud_gbdt v${model.version}`,
+      note: `trained ${model.createdAt} on ${model.trainedFrom ?? "?"} → ${model.trainedTo ?? "?"}; ${model.featureNames.length} features`,
+      table: {
+        columns: [{ label: "figure" }, { label: "value", format: "decimal" }],
+        rows: [
+          ["decision threshold", model.decisionThreshold],
+          ...summary.figures.map((f): [string, number | string] => [f.label, f.value]),
+        ],
+      },
     },
-  };
+  ];
+  if (summary.featureImportance.length > 0) {
+    const ranked = summary.featureImportance;
+    figures.push({
+      title: "Feature importance",
+      note: "total split gain of each feature in the trees",
+      chart: categoryChart(
+        ranked.map((f) => f.feature),
+        [{ name: "gain", data: ranked.map((f) => f.gain) }],
+        { horizontal: true },
+      ),
+      height: Math.max(200, 26 * ranked.length + 40),
+      table: {
+        columns: [{ label: "feature" }, { label: "gain", format: "decimal" }],
+        rows: ranked.map((f) => [f.feature, f.gain]),
+      },
+    });
+  }
+  if (summary.recallByFraudType.length > 0) {
+    figures.push({
+      title: "Recall by typology on the test months",
+      table: {
+        columns: [
+          { label: "typology" },
+          { label: "frauds", format: "count" },
+          { label: "detected", format: "count" },
+          { label: "recall", format: "rate" },
+        ],
+        rows: summary.recallByFraudType.map((g) => [g.fraudType, g.frauds, g.detected, g.recall]),
+      },
+    });
+  }
+  return figures;
 }
 
 async function modelSection(ctx: ReportContext, model: ModelInfo | null): Promise<Section> {
@@ -275,7 +309,7 @@ async function modelSection(ctx: ReportContext, model: ModelInfo | null): Promis
       `Against the data's labels over every scored transaction: precision ${pct(share(tp, tp + fp), 1)}, recall ${pct(share(tp, tp + fn), 1)} (${count(tp)} frauds caught, ${count(fp)} false alerts, ${count(fn)} frauds missed, ${count(tn)} correctly passed).`,
     ],
     figures: [
-      metricsTable(model),
+      ...modelFigures(model),
       {
         title: "Score distribution",
         note: "transactions per score bin, log scale; alerts at or above the threshold",

@@ -181,33 +181,14 @@ export async function alertReasons(wh: Warehouse, modelVersion: number, limit: n
   return rows.map((r) => r.top_reasons);
 }
 
-/** The warehouse's rule-based RFM view, by segment. */
-export async function rfmSegments(wh: Warehouse) {
-  return num<{
-    rfm_segment: string;
-    clients: number;
-    monetary: number;
-    frequency: number;
-    recency_days: number;
-  }>(
-    await wh.query(
-      `SELECT rfm_segment, COUNT(*) AS clients, SUM(monetary) AS monetary,
-              AVG(CAST(frequency AS DOUBLE PRECISION)) AS frequency,
-              AVG(CAST(recency_days AS DOUBLE PRECISION)) AS recency_days
-         FROM dwh.v_rfm_segmentation GROUP BY rfm_segment ORDER BY clients DESC, rfm_segment`,
-    ),
-    "clients",
-    "monetary",
-    "frequency",
-    "recency_days",
-  );
-}
-
-export async function rfmGrid(wh: Warehouse) {
+/** Clients of the segmentation of `asOfDate` by recency and frequency quintile. */
+export async function rfmGrid(wh: Warehouse, asOfDate: string) {
   return num<{ r_score: number; f_score: number; clients: number }>(
     await wh.query(
-      `SELECT r_score, f_score, COUNT(*) AS clients FROM dwh.v_rfm_segmentation
+      `SELECT r_score, f_score, COUNT(*) AS clients FROM dwh.client_segments
+        WHERE as_of_date = CAST($1 AS DATE)
         GROUP BY r_score, f_score ORDER BY r_score, f_score`,
+      [asOfDate],
     ),
     "r_score",
     "f_score",

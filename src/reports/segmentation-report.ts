@@ -3,74 +3,18 @@ import { count, pct, type ReportContext, share } from "./context.ts";
 import { categoryChart, heatmapChart, type Report, type Section } from "./report.ts";
 import * as q from "./report-queries.ts";
 
-async function rfm({ wh }: ReportContext): Promise<Section> {
-  const [segments, grid] = [await q.rfmSegments(wh), await q.rfmGrid(wh)];
-  const clients = segments.reduce((s, x) => s + x.clients, 0);
-  return {
-    title: "RFM: recency, frequency, monetary",
-    text: [
-      `The view dwh.v_rfm_segmentation scores ${count(clients)} clients active in the last 365 days in quintiles and names a segment by rule.`,
-    ],
-    figures: [
-      {
-        title: "Rule-based RFM segments",
-        chart: categoryChart(
-          segments.map((s) => s.rfm_segment),
-          [
-            { name: "clients", data: segments.map((s) => s.clients) },
-            { name: "value (F CFA)", data: segments.map((s) => s.monetary), type: "line", secondAxis: true },
-          ],
-        ),
-        height: 300,
-        table: {
-          columns: [
-            { label: "segment" },
-            { label: "clients", format: "count" },
-            { label: "share", format: "rate" },
-            { label: "value", format: "money" },
-            { label: "avg. successful transactions", format: "decimal" },
-            { label: "avg. days since last", format: "decimal" },
-          ],
-          rows: segments.map((s) => [
-            s.rfm_segment,
-            s.clients,
-            share(s.clients, clients),
-            s.monetary,
-            s.frequency,
-            s.recency_days,
-          ]),
-        },
-      },
-      {
-        title: "Clients by recency and frequency score",
-        note: "5 = most recent / most frequent",
-        chart: heatmapChart(
-          ["F1", "F2", "F3", "F4", "F5"],
-          ["R5", "R4", "R3", "R2", "R1"],
-          grid.map((g) => [g.f_score - 1, 5 - g.r_score, g.clients] as const),
-          { xName: "frequency", yName: "recency" },
-        ),
-        height: 320,
-        table: {
-          columns: [{ label: "R" }, { label: "F" }, { label: "clients", format: "count" }],
-          rows: grid.map((g) => [g.r_score, g.f_score, g.clients]),
-        },
-      },
-    ],
-  };
-}
-
-async function kmeans(ctx: ReportContext): Promise<Section> {
+async function segments(ctx: ReportContext): Promise<Section> {
   const { asOfDate } = ctx.reference.segments;
   if (asOfDate === null) {
     return {
-      title: "K-means segments",
-      text: ["No segmentation model yet — run `momo ml train`, then this report again."],
+      title: "Segments",
+      text: ["No segmentation yet — run `momo segment`, then this report again."],
       figures: [],
     };
   }
-  const [profiles, types, migration] = [
+  const [profiles, grid, types, migration] = [
     await q.segmentProfiles(ctx.wh, asOfDate),
+    await q.rfmGrid(ctx.wh, asOfDate),
     await q.segmentClientTypes(ctx.wh, asOfDate),
     await segmentMigration(ctx.wh, ctx.filters, ctx.reference),
   ];
@@ -82,9 +26,9 @@ async function kmeans(ctx: ReportContext): Promise<Section> {
   const stayed = migration.flows.filter((f) => f.from === f.to).reduce((s, f) => s + f.clients, 0);
   const moved = migration.flows.reduce((s, f) => s + f.clients, 0);
   return {
-    title: `K-means segments as of ${asOfDate}`,
+    title: `Segments as of ${asOfDate}`,
     text: [
-      `${count(total)} clients in ${names.length} segments.`,
+      `${count(total)} clients active in the window, scored in recency, frequency and monetary quintiles (5 = best) and grouped by K-means in ${names.length} segments.`,
       migration.fromDate
         ? `Since ${migration.fromDate}, ${pct(share(stayed, moved), 1)} of the clients kept their segment.`
         : "One segmentation so far: no migration to show.",
@@ -106,6 +50,7 @@ async function kmeans(ctx: ReportContext): Promise<Section> {
           columns: [
             { label: "segment" },
             { label: "clients", format: "count" },
+            { label: "share", format: "rate" },
             { label: "avg. days since last", format: "decimal" },
             { label: "avg. transactions", format: "decimal" },
             { label: "avg. value", format: "money" },
@@ -117,6 +62,7 @@ async function kmeans(ctx: ReportContext): Promise<Section> {
           rows: profiles.map((p) => [
             p.segment_name,
             p.clients,
+            share(p.clients, total),
             p.recency_days,
             p.frequency,
             p.monetary,
@@ -125,6 +71,21 @@ async function kmeans(ctx: ReportContext): Promise<Section> {
             p.m_score,
             p.centroid_distance,
           ]),
+        },
+      },
+      {
+        title: "Clients by recency and frequency score",
+        note: "5 = most recent / most frequent",
+        chart: heatmapChart(
+          ["F1", "F2", "F3", "F4", "F5"],
+          ["R5", "R4", "R3", "R2", "R1"],
+          grid.map((g) => [g.f_score - 1, 5 - g.r_score, g.clients] as const),
+          { xName: "frequency", yName: "recency" },
+        ),
+        height: 320,
+        table: {
+          columns: [{ label: "R" }, { label: "F" }, { label: "clients", format: "count" }],
+          rows: grid.map((g) => [g.r_score, g.f_score, g.clients]),
         },
       },
       {
@@ -218,7 +179,7 @@ export async function segmentationReport(
   return {
     kind: "segmentation",
     title: "Client segmentation",
-    subtitle: `RFM, K-means segments and cohorts, ${ctx.first} to ${ctx.last}; amounts in F CFA`,
-    sections: [await rfm(ctx), await kmeans(ctx), await cohorts(ctx)],
+    subtitle: `RFM and K-means segments, their migration, and cohorts, ${ctx.first} to ${ctx.last}; amounts in F CFA`,
+    sections: [await segments(ctx), await cohorts(ctx)],
   };
 }

@@ -88,7 +88,7 @@ export function resolveFilters(params: FilterParams, reference: Reference): Filt
   if (params.segment !== undefined) {
     const { asOfDate, names } = reference.segments;
     if (asOfDate === null) {
-      throw new BadRequestError("segment", "no segments yet: run `momo ml train` first");
+      throw new BadRequestError("segment", "no segments yet: run `momo segment` first");
     }
     if (!names.includes(params.segment)) throw unknown("segment", params.segment, names);
     filters.segment = params.segment;

@@ -23,7 +23,7 @@ export interface Country {
 }
 
 export interface SegmentSnapshot {
-  /** The latest as-of date of dwh.client_segments, null until `momo ml train` has run. */
+  /** The latest as-of date of dwh.client_segments, null until `momo segment` has run. */
   readonly asOfDate: string | null;
   /** The as-of date before it, the start of the segment migration; null with fewer than two. */
   readonly previousAsOfDate: string | null;

@@ -119,21 +119,18 @@ export function kpiColumns(source: KpiSource, alias: string): FactColumns {
   return source === "daily_summary" ? SUMMARY_COLUMNS(alias) : TRANSACTION_COLUMNS(alias);
 }
 
+/** The additive KPI aggregates, by the name each query gives them. */
+const MEASURES = ["transactions", "successful", "value", "fees", "fraud", "fraud_amount"] as const;
+
 /**
- * The KPI aggregates of a source, named `<prefix>transactions` etc.; with `when`, only rows meeting it count
- * (one scan then yields a period and the one before it).
+ * The additive KPI aggregates of a source, named `<prefix>transactions` etc.; with `when`, only rows meeting it
+ * count (one scan then yields a period and the one before it).
  */
-export function kpiMeasures(
-  source: KpiSource,
-  alias: string,
-  options: { when?: string; prefix?: string; activeClients?: boolean } = {},
-): string {
-  const { when, prefix = "", activeClients = true } = options;
-  const only = (expr: string, otherwise = "0") =>
-    when === undefined ? expr : `CASE WHEN ${when} THEN ${expr} ELSE ${otherwise} END`;
+function kpiMeasures(source: KpiSource, alias: string, when: string | undefined, prefix: string): string {
+  const only = (expr: string) => (when === undefined ? expr : `CASE WHEN ${when} THEN ${expr} ELSE 0 END`);
   const success = (expr: string) => `CASE WHEN st.status_group = 'success' THEN ${expr} ELSE 0 END`;
   const fraud = (expr: string) => `CASE WHEN ${alias}.is_fraud THEN ${expr} ELSE 0 END`;
-  const measures =
+  const measures: Record<(typeof MEASURES)[number], string> =
     source === "daily_summary"
       ? {
           transactions: `SUM(${only(`${alias}.tx_count`)})`,
@@ -151,12 +148,63 @@ export function kpiMeasures(
           fraud: `SUM(${only(fraud("1"))})`,
           fraud_amount: `SUM(${only(fraud(`${alias}.amount`))})`,
         };
-  if (activeClients) {
-    Object.assign(measures, { active_clients: `COUNT(DISTINCT ${only(`${alias}.client_id`, "NULL")})` });
-  }
-  return Object.entries(measures)
-    .map(([name, expr]) => `${expr} AS ${prefix}${name}`)
-    .join(",\n       ");
+  return MEASURES.map((name) => `${measures[name]} AS ${prefix}${name}`).join(", ");
+}
+
+export interface KpiSelect {
+  readonly source: KpiSource;
+  readonly alias: string;
+  /** Joins after the source (dimensions to group on or to filter by). */
+  readonly joins?: string;
+  readonly where: readonly string[];
+  /** What to group on, and the name each group column gets. */
+  readonly groups?: readonly { readonly expr: string; readonly name: string }[];
+  /** Also give each group's first day, as `first_key`. */
+  readonly firstKey?: boolean;
+  /** Measures per split: each counts only the rows meeting `when`, under its prefix. */
+  readonly splits?: readonly { readonly when?: string; readonly prefix: string }[];
+  /** Count the distinct active clients too, as `<prefix>active_clients`. */
+  readonly activeClients?: boolean;
+  readonly orderBy?: string;
+  /** A LIMIT placeholder such as `CAST($3 AS INTEGER)`. */
+  readonly limit?: string;
+}
+
+/**
+ * The KPI query of a source. Active clients are counted by aggregating per client first and then counting the
+ * clients of each group, which both engines do with hash aggregates; `COUNT(DISTINCT)` made PostgreSQL sort
+ * every group (measured 1.8 to 4.7 times slower).
+ */
+export function kpiSelect(q: KpiSelect): string {
+  const splits = q.splits ?? [{ prefix: "" }];
+  const groups = q.groups ?? [];
+  const a = q.alias;
+  const body = `FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`;
+  const columns = [
+    ...groups.map((g) => `${g.expr} AS ${g.name}`),
+    ...(q.firstKey ? [`MIN(${a}.date_key) AS first_key`] : []),
+    ...splits.map((s) => kpiMeasures(q.source, a, s.when, s.prefix)),
+  ];
+  const tail = (groupBy: readonly string[]) =>
+    [
+      groupBy.length > 0 ? `GROUP BY ${groupBy.join(", ")}` : "",
+      q.orderBy ? `ORDER BY ${q.orderBy}` : "",
+      q.limit ? `LIMIT ${q.limit}` : "",
+    ].join(" ");
+  if (!q.activeClients) return `SELECT ${columns.join(", ")} ${body} ${tail(groups.map((g) => g.expr))}`;
+  const flags = splits.map(
+    (s) => `MAX(${s.when ? `CASE WHEN ${s.when} THEN 1 ELSE 0 END` : "1"}) AS ${s.prefix}active_clients`,
+  );
+  const perClient = `SELECT ${[...columns, ...flags].join(", ")} ${body}
+     GROUP BY ${[...groups.map((g) => g.expr), `${a}.client_id`].join(", ")}`;
+  const totals = [
+    ...groups.map((g) => g.name),
+    ...(q.firstKey ? ["MIN(first_key) AS first_key"] : []),
+    ...splits.flatMap((s) =>
+      [...MEASURES, "active_clients"].map((m) => `SUM(${s.prefix}${m}) AS ${s.prefix}${m}`),
+    ),
+  ];
+  return `SELECT ${totals.join(", ")} FROM (${perClient}) AS per_client ${tail(groups.map((g) => g.name))}`;
 }
 
 /** The KPIs of one period, money as exact decimal strings. */

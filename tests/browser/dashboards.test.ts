@@ -212,7 +212,10 @@ describe.runIf(BROWSER_AVAILABLE)("the dashboards in Chromium", () => {
     const rows = page.locator("#table-alerts tbody tr");
     expect(await rows.count()).toBe((alerts.alerts as unknown[]).length);
     expect(await rows.first().textContent()).toContain("amount_zscore_30d");
-    expect(await page.locator("#custom-model").textContent()).toContain("precision");
+    const model = (await page.locator("#custom-model").textContent()) ?? "";
+    expect(model).toContain("test precision");
+    expect(model).toContain("Feature importance");
+    expect(model).toContain("account takeover");
     const overview = await api(withModels, "/api/fraud/overview");
     expect((await stat(page, "alerts")).raw).toBe(String((overview.current as Json).alerts));
     await page.screenshot({ path: join(SCREENSHOTS, "fraud-monitoring.png"), fullPage: true });
@@ -248,7 +251,9 @@ describe.runIf(BROWSER_AVAILABLE)("the dashboards in Chromium", () => {
       "top-clients": "ready",
       cohorts: "ready",
     });
-    expect(await page.locator('[data-card="segments"] .state').textContent()).toContain("momo ml train");
+    expect(await page.locator('[data-card="segments"] .state').textContent()).toBe(
+      "No segmentation yet — run `momo segment`.",
+    );
     expect(await page.locator('#filters [name="segment"]').isDisabled()).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, "clients-no-model.png"), fullPage: true });
     expect(errors).toEqual([]);

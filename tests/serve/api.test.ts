@@ -3,6 +3,7 @@ import type { Engine } from "../../src/warehouse/warehouse.ts";
 import { ENGINES_UNDER_TEST } from "../support/engines.ts";
 import {
   type Api,
+  FRAUD_METRICS,
   FRAUD_THRESHOLD,
   REASONS,
   SEGMENT_DATES,
@@ -109,7 +110,7 @@ for (const engine of ENGINES_UNDER_TEST) {
         const { status, body } = await api.get<Json>("/api/kpi/overview?segment=Champions");
         expect(status).toBe(400);
         expect(body).toEqual({
-          error: "segment: no segments yet: run `momo ml train` first",
+          error: "segment: no segments yet: run `momo segment` first",
           parameter: "segment",
         });
       });
@@ -265,8 +266,25 @@ for (const engine of ENGINES_UNDER_TEST) {
           trainedFrom: "2024-01-01",
           trainedTo: "2025-06-30",
           featureNames: REASONS.map((r) => r.feature),
-          metrics: { precision: 0.92, recall: 0.81, auc: 0.97, confusion: { tp: 81, fp: 7 } },
+          metrics: FRAUD_METRICS,
         });
+        expect(body.model.summary.figures).toEqual(
+          expect.arrayContaining([
+            { label: "imbalance treatment", value: "smote" },
+            { label: "test precision", value: 0.9 },
+            { label: "test recall", value: 0.8 },
+            { label: "test tp", value: 24 },
+            { label: "validation precision", value: 0.92 },
+          ]),
+        );
+        expect(body.model.summary.recallByFraudType).toEqual([
+          { fraudType: "account_takeover", frauds: 10, detected: 9, recall: 0.9 },
+          { fraudType: "mule_account", frauds: 20, detected: 15, recall: 0.75 },
+        ]);
+        expect(body.model.summary.featureImportance.map((f: Json) => f.feature)).toEqual([
+          "amount_zscore_30d",
+          "night_time",
+        ]);
         const [row] = await api.wh.query<Json>(
           `SELECT COUNT(*) AS scored, SUM(CASE WHEN is_alert THEN 1 ELSE 0 END) AS alerts
              FROM dwh.fact_fraud_scores WHERE date_key BETWEEN 20250101 AND 20250630`,

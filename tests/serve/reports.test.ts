@@ -84,8 +84,12 @@ for (const engine of ENGINES_UNDER_TEST) {
         figures: [],
       });
       const segmentation = await buildReport("segmentation", wh);
-      expect(text(segmentation)).toContain("No segmentation model yet — run `momo ml train`");
-      expect(column(segmentation, "Rule-based RFM segments", "clients").length).toBeGreaterThan(1);
+      expect(segmentation.sections[0]).toEqual({
+        title: "Segments",
+        text: ["No segmentation yet — run `momo segment`, then this report again."],
+        figures: [],
+      });
+      expect(column(segmentation, "The 20 clients with the most value", "client")).toHaveLength(20);
     });
 
     it("writes self-contained HTML: ECharts inlined, chart options as JSON, no network address", async () => {
@@ -123,9 +127,16 @@ for (const engine of ENGINES_UNDER_TEST) {
           ["no alert", Number(row?.fn), transactions - Number(row?.tp) - Number(row?.fp) - Number(row?.fn)],
         ]);
         expect(column(report, "Main reason of the latest alerts", "feature")).toEqual(["amount_zscore_30d"]);
-        expect(column(report, "Model fraud_gbdt v1", "metric")).toEqual(
-          expect.arrayContaining(["decision threshold", "precision", "recall", "auc", "confusion.tp"]),
+        expect(column(report, "Model fraud_gbdt v1", "figure")).toEqual(
+          expect.arrayContaining([
+            "decision threshold",
+            "imbalance treatment",
+            "test precision",
+            "test recall",
+          ]),
         );
+        expect(column(report, "Feature importance", "feature")).toEqual(["amount_zscore_30d", "night_time"]);
+        expect(column(report, "Recall by typology on the test months", "recall")).toEqual([0.9, 0.75]);
         const typologies = column(report, "Fraud by typology", "transactions");
         const [fraud] = await wh.query<{ n: number }>(
           "SELECT COUNT(*) AS n FROM dwh.fact_transactions WHERE is_fraud",

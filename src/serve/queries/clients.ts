@@ -4,15 +4,7 @@ import { NotFoundError } from "../errors.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
-import {
-  filterConditions,
-  type Kpis,
-  kpiColumns,
-  kpiFrom,
-  kpiMeasures,
-  kpisFrom,
-  SqlParams,
-} from "../sql.ts";
+import { filterConditions, type Kpis, kpiColumns, kpiFrom, kpiSelect, kpisFrom, SqlParams } from "../sql.ts";
 import { kpiSource } from "./kpi.ts";
 
 /** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
@@ -38,7 +30,7 @@ export interface SegmentSummary {
 }
 
 export interface Segments {
-  /** Null until `momo ml train` has segmented the clients. */
+  /** Null until `momo segment` has segmented the clients. */
   readonly asOfDate: string | null;
   readonly modelVersion: number | null;
   readonly segments: readonly SegmentSummary[];
@@ -150,15 +142,16 @@ export async function topClients(
   const source = kpiSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const ranked = kpiSelect({
+    source,
+    alias: "x",
+    where,
+    groups: [{ expr: "x.client_id", name: "client_id" }],
+    orderBy: `${order} DESC, client_id`,
+    limit: p.int(limit),
+  });
   const rows = await wh.query(
-    `WITH ranked AS (
-       SELECT x.client_id, ${kpiMeasures(source, "x", { activeClients: false })}
-         FROM ${kpiFrom(source, "x")}
-        WHERE ${where.join(" AND ")}
-        GROUP BY x.client_id
-        ORDER BY ${order} DESC, x.client_id
-        LIMIT ${p.int(limit)}
-     )
+    `WITH ranked AS (${ranked})
      SELECT r.*, c.client_name, c.client_type, c.tier, g.country_code, g.region_name, cs.segment_name
        FROM ranked AS r
        JOIN dwh.dim_client AS c ON c.client_id = r.client_id AND c.is_current
@@ -217,13 +210,17 @@ export async function registrationCohorts(
   const p = new SqlParams();
   const start = p.date(firstMonth);
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  // Clients per (cohort, month) by grouping on the client first: hash aggregates, no sort per group. The version
+  // a fact points at carries the client's registration date like the current one does.
   const activity = await wh.query<{ cohort: number; year_month: string; active: number }>(
-    `SELECT ${cohortKey("c", start)} AS cohort, d.year_month, COUNT(DISTINCT x.client_id) AS active
-       FROM ${kpiFrom(source, "x")}
-       JOIN dwh.dim_date AS d ON d.date_key = x.date_key
-       JOIN dwh.dim_client AS c ON c.client_id = x.client_id AND c.is_current
-      WHERE ${where.join(" AND ")}
-      GROUP BY 1, d.year_month`,
+    `SELECT cohort, year_month, COUNT(*) AS active
+       FROM (SELECT ${cohortKey("c", start)} AS cohort, d.year_month, x.client_id
+               FROM ${kpiFrom(source, "x")}
+               JOIN dwh.dim_date AS d ON d.date_key = x.date_key
+               JOIN dwh.dim_client AS c ON c.client_key = x.client_key
+              WHERE ${where.join(" AND ")}
+              GROUP BY 1, d.year_month, x.client_id) AS active_clients
+      GROUP BY cohort, year_month`,
     p.values,
   );
   const q = new SqlParams();

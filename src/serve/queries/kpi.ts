@@ -8,8 +8,7 @@ import {
   type KpiSource,
   type Kpis,
   kpiColumns,
-  kpiFrom,
-  kpiMeasures,
+  kpiSelect,
   kpisFrom,
   SqlParams,
 } from "../sql.ts";
@@ -39,13 +38,17 @@ export async function kpiOverview(wh: Warehouse, filters: Filters): Promise<KpiO
     fromKey: before.fromKey,
     toKey: range.toKey,
   });
-  const [row] = await wh.query(
-    `SELECT ${kpiMeasures(source, "x", { when: inPeriod })},
-            ${kpiMeasures(source, "x", { when: inPrevious, prefix: "prev_" })}
-       FROM ${kpiFrom(source, "x")}
-      WHERE ${where.join("\n        AND ")}`,
-    p.values,
-  );
+  const sql = kpiSelect({
+    source,
+    alias: "x",
+    where,
+    splits: [
+      { when: inPeriod, prefix: "" },
+      { when: inPrevious, prefix: "prev_" },
+    ],
+    activeClients: true,
+  });
+  const [row] = await wh.query(sql, p.values);
   return {
     source,
     period: { from: filters.from, to: filters.to },
@@ -76,16 +79,17 @@ export async function kpiTimeSeries(
   const source = kpiSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  const label = periodLabel(grain, "d");
-  const rows = await wh.query(
-    `SELECT ${label} AS period, MIN(x.date_key) AS first_key, ${kpiMeasures(source, "x", options)}
-       FROM ${kpiFrom(source, "x")}
-       JOIN dwh.dim_date AS d ON d.date_key = x.date_key
-      WHERE ${where.join("\n        AND ")}
-      GROUP BY ${label}
-      ORDER BY first_key`,
-    p.values,
-  );
+  const sql = kpiSelect({
+    source,
+    alias: "x",
+    joins: "JOIN dwh.dim_date AS d ON d.date_key = x.date_key",
+    where,
+    groups: [{ expr: periodLabel(grain, "d"), name: "period" }],
+    firstKey: true,
+    activeClients: options.activeClients ?? true,
+    orderBy: "first_key",
+  });
+  const rows = await wh.query(sql, p.values);
   return {
     source,
     grain,
@@ -159,14 +163,18 @@ export async function kpiBreakdown(
   const source: KpiSource = group.needsTransactions ? "transactions" : kpiSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  const rows = await wh.query(
-    `SELECT ${group.key} AS item_key, ${group.label} AS item_label, ${kpiMeasures(source, "x")}
-       FROM ${kpiFrom(source, "x")}
-       ${group.join}
-      WHERE ${where.join("\n        AND ")}
-      GROUP BY ${group.key}, ${group.label}`,
-    p.values,
-  );
+  const sql = kpiSelect({
+    source,
+    alias: "x",
+    joins: group.join,
+    where,
+    groups: [
+      { expr: group.key, name: "item_key" },
+      { expr: group.label, name: "item_label" },
+    ],
+    activeClients: true,
+  });
+  const rows = await wh.query(sql, p.values);
   const items = rows.map((row): BreakdownItem => {
     const key = String(row.item_key);
     const item = { key, label: String(row.item_label), ...kpisFrom(row) };

@@ -3,8 +3,11 @@ import { reportError } from "./banner.ts";
 
 export type CardState = "loading" | "ready" | "empty" | "error";
 
-/** The text shown when no model exists yet. */
+/** The text shown when no fraud model exists yet. */
 export const NO_MODEL = "No model trained yet — run `momo ml train`.";
+
+/** The text shown when no client segmentation exists yet. */
+export const NO_SEGMENTS = "No segmentation yet — run `momo segment`.";
 
 export function cardElement(id: string): HTMLElement {
   const card = document.querySelector<HTMLElement>(`[data-card="${id}"]`);

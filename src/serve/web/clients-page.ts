@@ -1,5 +1,5 @@
 import { getJson } from "./api.ts";
-import { loadCard, NO_MODEL } from "./cards.ts";
+import { loadCard, NO_SEGMENTS } from "./cards.ts";
 import { BASE, compactAxis, draw, PALETTE } from "./charts.ts";
 import { renderClient } from "./client-detail.ts";
 import { setPageParam, setupPage, showResolvedDates } from "./filters.ts";
@@ -45,7 +45,7 @@ interface Cohorts {
 }
 
 function drawSegments(data: Segments): string | null {
-  if (data.asOfDate === null) return NO_MODEL;
+  if (data.asOfDate === null) return NO_SEGMENTS;
   if (data.segments.length === 0) return "No segmented client matches these filters.";
   draw("chart-segments", {
     ...BASE,
@@ -82,9 +82,10 @@ function drawSegments(data: Segments): string | null {
 }
 
 function drawMigration(data: Migration): string | null {
-  if (data.toDate === null) return NO_MODEL;
-  if (data.fromDate === null)
-    return "One segmentation so far: migration needs a second `momo ml train` at a later date.";
+  if (data.toDate === null) return NO_SEGMENTS;
+  if (data.fromDate === null) {
+    return "One segmentation so far: migration needs a second one, e.g. `momo segment --as-of` an earlier day.";
+  }
   if (data.flows.length === 0) return "No segmented client matches these filters.";
   const left = (name: string) => `${name} · ${data.fromDate}`;
   const right = (name: string) => `${name} · ${data.toDate}`;

@@ -105,7 +105,7 @@ function buildForm(form: HTMLFormElement, choices: FilterChoices): void {
   );
   if (!choices.segments.names.length) {
     segments.disabled = true;
-    segments.title = "No segmentation yet — run `momo ml train`";
+    segments.title = "No segmentation yet — run `momo segment`";
   }
   const reset = document.createElement("button");
   reset.type = "button";

@@ -12,7 +12,11 @@ interface Model {
   trainedTo: string | null;
   decisionThreshold: number | null;
   featureNames: string[];
-  metrics: Record<string, unknown>;
+  summary: {
+    figures: { label: string; value: number | string }[];
+    recallByFraudType: { fraudType: string; frauds: number; detected: number; recall: number }[];
+    featureImportance: { feature: string; gain: number }[];
+  };
 }
 
 interface Figures {
@@ -146,34 +150,43 @@ function drawOverview(data: Overview): string | null {
   return c.transactions === 0 ? "No transactions match these filters in this period." : null;
 }
 
-/** Nested metrics as dotted names with their values, numbers rounded for reading. */
-function flatten(value: unknown, prefix = ""): [string, string][] {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
-      flatten(v, prefix ? `${prefix}.${k}` : k),
-    );
-  }
-  const text =
-    typeof value === "number"
-      ? Number.isInteger(value)
-        ? formatCount(value)
-        : value.toFixed(4)
-      : JSON.stringify(value);
-  return [[prefix, text]];
+function figure(value: number | string): string {
+  if (typeof value === "string") return value;
+  return Number.isInteger(value) ? formatCount(value) : value.toFixed(3);
 }
 
 function drawModel(model: Model | null): string | null {
   if (!model) return NO_MODEL;
+  const { summary } = model;
   const rows: [string, string][] = [
     ["version", String(model.version)],
     ["trained", model.createdAt.slice(0, 16)],
     ["training data", `${model.trainedFrom ?? "?"} → ${model.trainedTo ?? "?"}`],
     ["decision threshold", model.decisionThreshold === null ? "–" : formatScore(model.decisionThreshold)],
-    ["features", model.featureNames.join(", ")],
-    ...flatten(model.metrics),
+    ["features", String(model.featureNames.length)],
+    ...summary.figures.map((f): [string, string] => [f.label, figure(f.value)]),
   ];
+  const top = summary.featureImportance[0]?.gain ?? 1;
+  const importance = summary.featureImportance.length
+    ? `<h3>Feature importance (gain)</h3><table>${summary.featureImportance
+        .map(
+          (f) =>
+            `<tr><td>${html(f.feature)}</td><td><span class="scorebar wide"><i style="width:${Math.round((f.gain / top) * 100)}%"></i></span></td></tr>`,
+        )
+        .join("")}</table>`
+    : "";
+  const recall = summary.recallByFraudType.length
+    ? `<h3>Test recall by typology</h3><table>${summary.recallByFraudType
+        .map(
+          (g) =>
+            `<tr><td>${html(g.fraudType.replaceAll("_", " "))}</td><td class="num">${formatCount(g.detected)} / ${formatCount(g.frauds)}</td><td class="num">${formatRate(g.recall)}</td></tr>`,
+        )
+        .join("")}</table>`
+    : "";
   const container = document.getElementById("custom-model") as HTMLElement;
-  container.innerHTML = `<dl>${rows.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join("")}</dl>`;
+  container.innerHTML = `<div class="two-columns"><dl>${rows
+    .map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`)
+    .join("")}</dl><div>${importance}${recall}</div></div>`;
   return null;
 }
 
@@ -273,7 +286,9 @@ function drawServices(data: Breakdown): string | null {
 
 function drawScores(data: Scores): string | null {
   if (data.modelVersion === null) return NO_MODEL;
-  if (data.bins.every((b) => b.transactions === 0)) return "No scored transactions in this period.";
+  if (data.bins.every((b) => b.transactions === 0)) {
+    return `No transaction of this period scored by model v${data.modelVersion} — \`momo ml score\` scores them.`;
+  }
   const labels = data.bins.map((b) => `${b.from.toFixed(2)}`);
   const threshold = data.threshold;
   draw("chart-scores", {
@@ -313,7 +328,9 @@ function drawScores(data: Scores): string | null {
 
 function drawAlerts(data: Alerts): string | null {
   if (data.modelVersion === null) return NO_MODEL;
-  if (data.alerts.length === 0) return "No alerts in this period for these filters.";
+  if (data.alerts.length === 0) {
+    return `No alert of model v${data.modelVersion} in this period for these filters (\`momo ml score\` scores new transactions).`;
+  }
   const container = document.getElementById("table-alerts") as HTMLElement;
   const filters = new URLSearchParams(apiParams());
   const rows = data.alerts.map((a) => {
