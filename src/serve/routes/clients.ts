@@ -2,10 +2,9 @@ import { z } from "zod";
 import { filteredRequest, type RouteModule } from "../context.ts";
 import { BadRequestError } from "../errors.ts";
 import { choiceParam, limitParam, parseQuery } from "../params.ts";
+import { clientDetail, searchClients } from "../queries/client-detail.ts";
 import {
-  clientDetail,
   registrationCohorts,
-  searchClients,
   segmentMigration,
   segmentSummary,
   TOP_CLIENT_ORDERS,
