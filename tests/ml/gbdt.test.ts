@@ -136,7 +136,8 @@ describe("batch prediction", () => {
     });
     expect(threads).toEqual([1, 2]);
     expect(spaces[1]?.gradHess).toEqual(spaces[0]?.gradHess);
-    hists[0]?.forEach((sum, slot) => expect(hists[1]?.[slot]).toBeCloseTo(sum, 6));
+    for (const [slot, sum] of (hists[0] as Float64Array).entries())
+      expect(hists[1]?.[slot]).toBeCloseTo(sum, 6);
   });
 
   it("gives the same trees with worker threads, up to the rounding of histogram sums", () => {

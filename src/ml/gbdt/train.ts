@@ -2,11 +2,12 @@ import { Rng } from "../../generate/rng.ts";
 import { logloss, prAuc } from "../metrics.ts";
 import { type BinnedMatrix, binMatrix, computeCuts } from "./binning.ts";
 import { checkDataset, checkSameColumns, type Dataset } from "./dataset.ts";
+import { Forest } from "./forest.ts";
 import { type GrownTree, TreeGrower } from "./grower.ts";
 import { GbdtModel } from "./model.ts";
 import { logit, optimalBaseMargin, sigmoid } from "./objective.ts";
 import { type EvalMetric, type GbdtParams, resolveParams } from "./params.ts";
-import { leafOf, type Tree } from "./tree.ts";
+import type { Tree } from "./tree.ts";
 import { Workspace } from "./workspace.ts";
 
 export interface RoundMetrics {
@@ -67,9 +68,7 @@ export function trainGbdt(
 
       let score: number | undefined;
       if (valid) {
-        for (let r = 0, at = 0; r < valid.rows; r++, at += valid.cols)
-          validMargin[r] =
-            (validMargin[r] as number) + (grown.tree.value[leafOf(grown.tree, valid.features, at)] as number);
+        new Forest([grown.tree], valid.cols).addTo(validMargin, valid.features, valid.rows);
         score = evaluate(p.evalMetric, validMargin, valid);
         if (best === undefined || (higherIsBetter ? score > best : score < best)) {
           best = score;
