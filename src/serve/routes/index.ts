@@ -4,6 +4,7 @@ import { fraudRoutes } from "./fraud.ts";
 import { kpiRoutes } from "./kpi.ts";
 import { metaRoutes } from "./meta.ts";
 import { pageRoutes } from "./pages.ts";
+import { scoreRoutes } from "./score.ts";
 
 /** Every route module the server registers, in order. */
 export const ROUTE_MODULES: readonly RouteModule[] = [
@@ -11,5 +12,6 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   kpiRoutes,
   fraudRoutes,
   clientRoutes,
+  scoreRoutes,
   pageRoutes,
 ];
