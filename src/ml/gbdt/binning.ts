@@ -129,7 +129,7 @@ function equalCountCuts(sorted: Uint32Array, valueBins: number): Uint32Array {
 }
 
 /**
- * Bins every value (the row-major slots in a SharedArrayBuffer when `shared`, for worker threads to read).
+ * Bins every value (both layouts in SharedArrayBuffers when `shared`, for worker threads to read).
  * A 65,536-entry table per feature, indexed by the top 16 bits of the value's ordered key,
  * gives the number of cuts in lower buckets; a short scan over the cuts sharing the value's bucket ends it.
  */
@@ -155,7 +155,7 @@ export function binMatrix(data: Dataset, cuts: BinCuts, shared = false): BinnedM
   const bytes = slots <= 65536 ? 2 : 4;
   const buffer = shared ? new SharedArrayBuffer(rows * cols * bytes) : new ArrayBuffer(rows * cols * bytes);
   const out = bytes === 2 ? new Uint16Array(buffer) : new Uint32Array(buffer);
-  const columns = new Uint8Array(rows * cols);
+  const columns = new Uint8Array(shared ? new SharedArrayBuffer(rows * cols) : new ArrayBuffer(rows * cols));
   for (let r = 0, at = 0; r < rows; r++, at += cols) {
     for (let f = 0; f < cols; f++) {
       const b = bits[at + f] as number;

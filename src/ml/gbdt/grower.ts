@@ -16,6 +16,20 @@ export interface GrownTree {
   readonly splitBin: Int32Array;
   /** Each leaf and the range of `order` holding the rows that reached it. */
   readonly leaves: readonly { node: number; begin: number; end: number }[];
+  /**
+   * Splits whose children are leaves at the depth limit. Their rows, `order[begin..end)`, are not
+   * partitioned: each goes to `left` or `left + 1` by its bin of `feature`.
+   */
+  readonly bottomSplits: readonly BottomSplit[];
+}
+
+export interface BottomSplit {
+  readonly begin: number;
+  readonly end: number;
+  readonly feature: number;
+  readonly bin: number;
+  readonly defaultLeft: boolean;
+  readonly left: number;
 }
 
 interface OpenNode {
@@ -37,7 +51,6 @@ export class TreeGrower {
   readonly #binned: BinnedMatrix;
   readonly #settings: GrowerSettings;
   readonly #workspace: Workspace;
-  readonly #spare: Uint32Array;
   readonly #histograms: Histogram[] = [];
   readonly #goesLeft = new Uint8Array(256);
 
@@ -45,18 +58,19 @@ export class TreeGrower {
     this.#binned = binned;
     this.#workspace = workspace;
     this.#settings = settings;
-    this.#spare = new Uint32Array(binned.rows);
   }
 
   /**
    * Grows one tree on the first `count` rows of the workspace's `order` (set by the caller), with its
-   * gradient pairs, over `features` only. Leaves the rows of `order` grouped by node.
+   * gradient pairs, over `features` only. Leaves the rows of `order` grouped by node (down to the splits
+   * above the depth limit).
    */
   grow(count: number, features: Int32Array): GrownTree {
     const { order, gradHess } = this.#workspace;
     const { learningRate, lambda } = this.#settings;
     const nodes = new NodeList();
     const leaves: { node: number; begin: number; end: number }[] = [];
+    const bottomSplits: BottomSplit[] = [];
     const root: OpenNode = {
       id: nodes.add(),
       depth: 0,
@@ -85,21 +99,39 @@ export class TreeGrower {
           if (node.hist) this.#histograms.push(node.hist);
           continue;
         }
-        next.push(...this.#split(node, split, nodes, features));
+        if (node.depth + 1 < this.#settings.maxDepth) next.push(...this.#split(node, split, nodes, features));
+        else bottomSplits.push(this.#splitIntoLeaves(node, split, nodes));
       }
       level = next;
     }
-    return { tree: nodes.finish(), splitBin: Int32Array.from(nodes.splitBin), leaves };
+    return { tree: nodes.finish(), splitBin: Int32Array.from(nodes.splitBin), leaves, bottomSplits };
   }
 
-  #split(node: OpenNode, split: SplitCandidate, nodes: NodeList, features: Int32Array) {
-    const cuts = this.#binned.cuts;
-    const featureCuts = cuts.cuts[split.feature] as Float32Array;
+  /** Records the split in the tree and returns the id of its left child (the right one follows). */
+  #addSplit(node: OpenNode, split: SplitCandidate, nodes: NodeList): number {
+    const featureCuts = this.#binned.cuts.cuts[split.feature] as Float32Array;
     const threshold =
       split.bin < featureCuts.length ? (featureCuts[split.bin] as number) : Number.POSITIVE_INFINITY;
     const leftId = nodes.add();
     nodes.add();
     nodes.internal(node.id, split, threshold, leftId, node.hess);
+    return leftId;
+  }
+
+  /** A split at the depth limit: two leaves, no partition, the node's histogram back to the pool. */
+  #splitIntoLeaves(node: OpenNode, split: SplitCandidate, nodes: NodeList): BottomSplit {
+    const { learningRate, lambda } = this.#settings;
+    const left = this.#addSplit(node, split, nodes);
+    nodes.leaf(left, (-split.leftGrad / (split.leftHess + lambda)) * learningRate, split.leftHess);
+    nodes.leaf(left + 1, (-split.rightGrad / (split.rightHess + lambda)) * learningRate, split.rightHess);
+    if (node.hist) this.#histograms.push(node.hist);
+    const { feature, bin, defaultLeft } = split;
+    return { begin: node.begin, end: node.end, feature, bin, defaultLeft, left };
+  }
+
+  #split(node: OpenNode, split: SplitCandidate, nodes: NodeList, features: Int32Array) {
+    const cuts = this.#binned.cuts;
+    const leftId = this.#addSplit(node, split, nodes);
     const mid = this.#partition(node, split);
     const depth = node.depth + 1;
     const left: OpenNode = {
@@ -121,13 +153,10 @@ export class TreeGrower {
       hist: undefined,
     };
     const parentHist = node.hist as Histogram;
-    if (depth >= this.#settings.maxDepth) this.#histograms.push(parentHist);
-    else {
-      const [small, large] = mid - node.begin <= node.end - mid ? [left, right] : [right, left];
-      small.hist = this.#build(small, features);
-      subtractHistogram(parentHist, small.hist, cuts.histStart, features);
-      large.hist = parentHist;
-    }
+    const [small, large] = mid - node.begin <= node.end - mid ? [left, right] : [right, left];
+    small.hist = this.#build(small, features);
+    subtractHistogram(parentHist, small.hist, cuts.histStart, features);
+    large.hist = parentHist;
     return [left, right];
   }
 
@@ -138,31 +167,13 @@ export class TreeGrower {
     return hist;
   }
 
-  /**
-   * Stable partition of the node's rows, left rows first; returns where the right rows start. Branch-free:
-   * each row is written to both sides and only the side it belongs to advances.
-   */
+  /** Partitions the node's rows by the split (left rows first); returns where the right rows start. */
   #partition(node: OpenNode, split: SplitCandidate): number {
-    const { rows, columns } = this.#binned;
     const goesLeft = this.#goesLeft;
     const missing = (this.#binned.cuts.cuts[split.feature] as Float32Array).length + 1;
     for (let b = 0; b < goesLeft.length; b++)
       goesLeft[b] = b === missing ? (split.defaultLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
-    const column = columns.subarray(split.feature * rows, (split.feature + 1) * rows);
-    const order = this.#workspace.order;
-    const spare = this.#spare;
-    let l = node.begin;
-    let r = 0;
-    for (let i = node.begin; i < node.end; i++) {
-      const row = order[i] as number;
-      const left = goesLeft[column[row] as number] as number;
-      order[l] = row;
-      spare[r] = row;
-      l += left;
-      r += 1 - left;
-    }
-    order.set(spare.subarray(0, r), l);
-    return l;
+    return this.#workspace.partition(node.begin, node.end, split.feature, goesLeft);
   }
 }
 

@@ -122,8 +122,8 @@ function sampleFeatures(cols: number, share: number, rng: Rng): Int32Array {
 }
 
 /**
- * Adds the tree's output to each training row's margin: rows it was grown on through the leaf ranges,
- * the others (when `inSample` is given) by walking the tree on their bins.
+ * Adds the tree's output to each training row's margin: rows it was grown on through the leaf ranges and
+ * the bottom splits, the others (when `inSample` is given) by walking the tree on their bins.
  */
 function addTreeToMargins(
   margin: Float64Array,
@@ -133,6 +133,7 @@ function addTreeToMargins(
   binned: BinnedMatrix,
 ): void {
   const { value, feature, left, defaultLeft } = grown.tree;
+  const { rows, columns, cuts } = binned;
   for (const leaf of grown.leaves) {
     const v = value[leaf.node] as number;
     for (let i = leaf.begin; i < leaf.end; i++) {
@@ -140,8 +141,20 @@ function addTreeToMargins(
       margin[r] = (margin[r] as number) + v;
     }
   }
+  const valueByBin = new Float64Array(256);
+  for (const split of grown.bottomSplits) {
+    const missing = (cuts.cuts[split.feature] as Float32Array).length + 1;
+    const leftValue = value[split.left] as number;
+    const rightValue = value[split.left + 1] as number;
+    for (let b = 0; b <= missing; b++)
+      valueByBin[b] = (b === missing ? !split.defaultLeft : b > split.bin) ? rightValue : leftValue;
+    const column = columns.subarray(split.feature * rows, (split.feature + 1) * rows);
+    for (let i = split.begin; i < split.end; i++) {
+      const r = order[i] as number;
+      margin[r] = (margin[r] as number) + (valueByBin[column[r] as number] as number);
+    }
+  }
   if (!inSample) return;
-  const { rows, columns, cuts } = binned;
   const splitBin = grown.splitBin;
   for (let r = 0; r < rows; r++) {
     if (inSample[r] === 1) continue;

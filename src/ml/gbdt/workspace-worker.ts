@@ -2,7 +2,7 @@
 import { workerData } from "node:worker_threads";
 import { buildHistogram } from "./histogram.ts";
 import { loglossGradients } from "./objective.ts";
-import { CONTROL, JOB, STATE, type WorkerSetup } from "./workspace.ts";
+import { CONTROL, gather, JOB, STATE, scatter, type WorkerSetup } from "./workspace.ts";
 
 const setup = workerData as WorkerSetup;
 const { control } = setup;
@@ -25,6 +25,25 @@ for (;;) {
     } else if (job === JOB.gradients) {
       const { margin, labels, weights, scalePosWeight, gradHess } = setup;
       loglossGradients(margin, labels, weights, scalePosWeight, gradHess, begin, end);
+    } else if (job === JOB.scatter) {
+      const { order, columns, rows, goesLeft, lefts, rights } = setup;
+      const f = control[CONTROL.feature] as number;
+      const column = columns.subarray(f * rows, (f + 1) * rows);
+      control[CONTROL.lefts] = scatter({ order, column, goesLeft, lefts, rights }, begin, end);
+    } else if (job === JOB.gather) {
+      const [count, leftAt, rightAt] = [CONTROL.lefts, CONTROL.leftAt, CONTROL.rightAt].map(
+        (w) => control[w] as number,
+      );
+      gather(
+        setup.order,
+        setup.lefts,
+        setup.rights,
+        begin,
+        end,
+        count as number,
+        leftAt as number,
+        rightAt as number,
+      );
     } else throw new Error(`unknown job ${job}`);
   } catch (error) {
     const message = new TextEncoder()

@@ -3,7 +3,7 @@ import type { BinnedMatrix } from "./binning.ts";
 import { addHistogram, buildHistogram, type Histogram, type RowSlots } from "./histogram.ts";
 import { loglossGradients } from "./objective.ts";
 
-/** A node with fewer rows per thread than this is summed by the calling thread alone. */
+/** A node with fewer rows per thread than this is handled by the calling thread alone. */
 const MIN_ROWS_PER_THREAD = 16_384;
 const START_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 600_000;
@@ -18,8 +18,13 @@ export const CONTROL = {
   features: 5,
   state: 6,
   errorLength: 7,
+  feature: 8,
+  lefts: 9,
+  leftAt: 10,
+  rightAt: 11,
 } as const;
-export const JOB = { histogram: 1, gradients: 2, exit: 3 } as const;
+const CONTROL_WORDS = 12;
+export const JOB = { histogram: 1, gradients: 2, exit: 3, scatter: 4, gather: 5 } as const;
 export const STATE = { starting: 0, ready: 1, failed: 2 } as const;
 
 /** What a worker receives (typed arrays over SharedArrayBuffers are shared, not copied). */
@@ -28,9 +33,14 @@ export interface WorkerSetup {
   error: Uint8Array;
   hist: Float64Array;
   slots: Uint16Array | Uint32Array;
+  columns: Uint8Array;
+  rows: number;
   cols: number;
   histStart: Uint32Array;
   order: Uint32Array;
+  lefts: Uint32Array;
+  rights: Uint32Array;
+  goesLeft: Uint8Array;
   gradHess: Float32Array;
   margin: Float64Array;
   features: Int32Array;
@@ -61,6 +71,11 @@ export class Workspace {
   readonly gradHess: Float32Array;
   readonly margin: Float64Array;
   readonly #slots: RowSlots;
+  readonly #columns: Uint8Array;
+  /** Scratch for partitions: a range's left rows, its right rows, and which bins go left. */
+  readonly #lefts: Uint32Array;
+  readonly #rights: Uint32Array;
+  readonly #goesLeft: Uint8Array;
   readonly #labels: Uint8Array;
   readonly #weights: Float32Array | undefined;
   readonly #scalePosWeight: number;
@@ -83,6 +98,10 @@ export class Workspace {
     this.gradHess = new Float32Array(buffer(8 * rows));
     this.margin = new Float64Array(buffer(8 * rows));
     this.#features = new Int32Array(buffer(4 * binned.cols));
+    this.#lefts = new Uint32Array(buffer(4 * rows));
+    this.#rights = new Uint32Array(buffer(4 * rows));
+    this.#goesLeft = new Uint8Array(buffer(256));
+    this.#columns = binned.columns;
     this.#slots = { data: binned.data, cols: binned.cols, histStart: binned.cuts.histStart };
     this.#labels = labels;
     this.#weights = weights;
@@ -119,6 +138,65 @@ export class Workspace {
     }
   }
 
+  /**
+   * Stable partition of order[begin..end): rows whose bin of `feature` has `goesLeft` 1 first. Returns where
+   * the right rows start. In parallel, each thread splits a chunk into scratch, then copies its left and
+   * right rows to their final places.
+   */
+  partition(begin: number, end: number, feature: number, goesLeft: Uint8Array): number {
+    const parts = Math.min(this.threads, Math.floor((end - begin) / MIN_ROWS_PER_THREAD));
+    this.#goesLeft.set(goesLeft);
+    if (parts < 2) {
+      const lefts = scatter(this.#scatterArgs(feature), begin, end);
+      gather(this.order, this.#lefts, this.#rights, begin, end, lefts, begin, begin + lefts);
+      return begin + lefts;
+    }
+    const bounds = split(begin, end, parts);
+    const helpers = this.#helpers.slice(0, parts - 1);
+    helpers.forEach((h, i) => {
+      h.control[CONTROL.feature] = feature;
+      this.#post(h, JOB.scatter, bounds[i + 1] as number, bounds[i + 2] as number);
+    });
+    const lefts = [scatter(this.#scatterArgs(feature), begin, bounds[1] as number)];
+    for (const h of helpers) {
+      this.#wait(h);
+      lefts.push(h.control[CONTROL.lefts] as number);
+    }
+    const mid = begin + lefts.reduce((a, b) => a + b, 0);
+    let leftAt = begin;
+    let rightAt = mid;
+    const places = lefts.map((n, t) => {
+      const place = { leftAt, rightAt };
+      leftAt += n;
+      rightAt += (bounds[t + 1] as number) - (bounds[t] as number) - n;
+      return place;
+    });
+    helpers.forEach((h, i) => {
+      h.control[CONTROL.lefts] = lefts[i + 1] as number;
+      h.control[CONTROL.leftAt] = places[i + 1]?.leftAt as number;
+      h.control[CONTROL.rightAt] = places[i + 1]?.rightAt as number;
+      this.#post(h, JOB.gather, bounds[i + 1] as number, bounds[i + 2] as number);
+    });
+    gather(this.order, this.#lefts, this.#rights, begin, bounds[1] as number, lefts[0] as number, begin, mid);
+    for (const h of helpers) this.#wait(h);
+    return mid;
+  }
+
+  #scatterArgs(feature: number): ScatterArgs {
+    const { rows } = this;
+    return {
+      order: this.order,
+      column: this.#columns.subarray(feature * rows, (feature + 1) * rows),
+      goesLeft: this.#goesLeft,
+      lefts: this.#lefts,
+      rights: this.#rights,
+    };
+  }
+
+  get rows(): number {
+    return this.order.length;
+  }
+
   /** Logloss gradient pairs of every row at the current margins. */
   computeGradients(): void {
     const rows = this.margin.length;
@@ -150,7 +228,7 @@ export class Workspace {
   #startHelpers(count: number, binned: BinnedMatrix): void {
     const slots = binned.cuts.histStart.at(-1) as number;
     for (let i = 0; i < count; i++) {
-      const control = sharedArray((b) => new Int32Array(b), 4 * 8);
+      const control = sharedArray((b) => new Int32Array(b), 4 * CONTROL_WORDS);
       const error = sharedArray((b) => new Uint8Array(b), 2048);
       const hist = sharedArray((b) => new Float64Array(b), 16 * slots);
       const setup: WorkerSetup = {
@@ -158,9 +236,14 @@ export class Workspace {
         error,
         hist,
         slots: this.#slots.data,
+        columns: this.#columns,
+        rows: binned.rows,
         cols: this.#slots.cols,
         histStart: this.#slots.histStart,
         order: this.order,
+        lefts: this.#lefts,
+        rights: this.#rights,
+        goesLeft: this.#goesLeft,
         gradHess: this.gradHess,
         margin: this.margin,
         features: this.#features,
@@ -215,4 +298,50 @@ export class Workspace {
 /** `parts` + 1 boundaries cutting [begin, end) into near-equal ranges. */
 function split(begin: number, end: number, parts: number): number[] {
   return Array.from({ length: parts + 1 }, (_, i) => begin + Math.floor(((end - begin) * i) / parts));
+}
+
+export interface ScatterArgs {
+  order: Uint32Array;
+  /** The split feature's bin of every row. */
+  column: Uint8Array;
+  goesLeft: Uint8Array;
+  lefts: Uint32Array;
+  rights: Uint32Array;
+}
+
+/**
+ * Copies the rows of order[begin..end) going left to lefts[begin..], the others to rights[begin..], both in
+ * order; returns how many go left. Branch-free: each row is written to both and only its side advances.
+ */
+export function scatter(
+  { order, column, goesLeft, lefts, rights }: ScatterArgs,
+  begin: number,
+  end: number,
+): number {
+  let l = begin;
+  let r = begin;
+  for (let i = begin; i < end; i++) {
+    const row = order[i] as number;
+    const left = goesLeft[column[row] as number] as number;
+    lefts[l] = row;
+    rights[r] = row;
+    l += left;
+    r += 1 - left;
+  }
+  return l - begin;
+}
+
+/** Puts the `count` left rows scattered from order[begin..end) at `leftAt`, its right rows at `rightAt`. */
+export function gather(
+  order: Uint32Array,
+  lefts: Uint32Array,
+  rights: Uint32Array,
+  begin: number,
+  end: number,
+  count: number,
+  leftAt: number,
+  rightAt: number,
+): void {
+  order.set(lefts.subarray(begin, begin + count), leftAt);
+  order.set(rights.subarray(begin, end - count), rightAt);
 }
