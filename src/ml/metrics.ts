@@ -72,15 +72,49 @@ function walkThresholds(
   return { positives: pos.length, negatives: neg.length };
 }
 
-/** Average precision Σ (Rₙ − Rₙ₋₁)·Pₙ, as scikit-learn's `average_precision_score`. Needs a positive. */
+/**
+ * Average precision Σ (Rₙ − Rₙ₋₁)·Pₙ, as scikit-learn's `average_precision_score`. Needs a positive.
+ * Recall only moves at positive scores, so only those thresholds are visited: each negative is counted
+ * against the sorted distinct positive scores by binary search, O(n log p) for p positives.
+ */
 export function prAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  let ap = 0;
-  let lastTp = 0;
-  const { positives } = walkThresholds(scores, labels, (_, tp, fp) => {
-    ap += (tp - lastTp) * (tp / (tp + fp));
-    lastTp = tp;
-  });
+  checkInputs(scores, labels);
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i] as number;
   if (positives === 0) throw new RangeError("prAuc needs at least one positive label");
+  const sorted = new Float64Array(positives);
+  for (let i = 0, p = 0; i < labels.length; i++) if (labels[i] === 1) sorted[p++] = scores[i] as number;
+  sorted.sort();
+  // Distinct positive scores, ascending, and how many positives have each.
+  const distinct = new Float64Array(positives);
+  const posAt = new Float64Array(positives);
+  let m = 0;
+  for (let i = 0; i < positives; i++) {
+    if (m === 0 || sorted[i] !== distinct[m - 1]) distinct[m++] = sorted[i] as number;
+    posAt[m - 1] = (posAt[m - 1] as number) + 1;
+  }
+  // negAbove[k]: negatives scoring in [distinct[k − 1], distinct[k]), found by binary search.
+  const negAbove = new Float64Array(m + 1);
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === 1) continue;
+    const x = scores[i] as number;
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((distinct[mid] as number) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    negAbove[lo] = (negAbove[lo] as number) + 1;
+  }
+  let ap = 0;
+  let tp = 0;
+  let fp = 0;
+  for (let k = m - 1; k >= 0; k--) {
+    fp += negAbove[k + 1] as number;
+    tp += posAt[k] as number;
+    ap += (posAt[k] as number) * (tp / (tp + fp));
+  }
   return ap / positives;
 }
 

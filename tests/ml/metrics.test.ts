@@ -47,6 +47,26 @@ describe("prAuc and rocAuc", () => {
     expect(rocAuc([0.1, 0.2, 0.9], [1, 1, 0])).toBe(0);
   });
 
+  it("match a brute-force average precision on random tie-heavy data", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const scores = Array.from({ length: 400 }, () => Math.round(next() * 30) / 30);
+    const labels = scores.map((s) => (next() < 0.2 + 0.5 * s ? 1 : 0));
+    // Definition: each positive contributes the precision at its own score (ties counted in), / positives.
+    let ap = 0;
+    const positives = labels.filter((y) => y === 1).length;
+    for (let i = 0; i < scores.length; i++) {
+      if (labels[i] !== 1) continue;
+      const at = scores.filter((s) => s >= (scores[i] as number));
+      const tp = scores.filter((s, j) => labels[j] === 1 && s >= (scores[i] as number)).length;
+      ap += tp / at.length;
+    }
+    expect(prAuc(scores, labels)).toBeCloseTo(ap / positives, 12);
+  });
+
   it("do not depend on row order", () => {
     const order = SCORES.map((_, i) => i).reverse();
     expect(

@@ -14,7 +14,10 @@ export interface GbdtParams {
   readonly minChildWeight: number;
   /** L2 regularisation of leaf weights. */
   readonly lambda: number;
-  /** Minimum loss reduction for a split to be made. */
+  /**
+   * Minimum loss reduction for a split to be made. Applied as each split is chosen, where XGBoost prunes
+   * afterwards (so XGBoost keeps a weak split whose children gain more than γ; this does not).
+   */
   readonly gamma: number;
   /** Share of rows drawn (without replacement, per row) for each tree. */
   readonly subsample: number;
@@ -30,11 +33,12 @@ export interface GbdtParams {
   readonly baseScore: number | undefined;
   /** Stop when the validation metric has not improved for this many rounds; 0 turns it off. */
   readonly earlyStoppingRounds: number;
+  /** Validation metric: logloss (weighted by the validation weights) or PR-AUC (average precision, unweighted). */
   readonly evalMetric: EvalMetric;
   readonly seed: number;
   /**
-   * Threads summing histograms and gradients (worker threads beyond the first, for 32,768 rows or more).
-   * The model depends on it only through the rounding of those sums.
+   * Threads sharing histograms, partitions and gradients (worker threads beyond the first, for 32,768 rows
+   * or more). The model depends on it only through the rounding of histogram sums.
    */
   readonly threads: number;
 }
