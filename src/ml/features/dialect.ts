@@ -11,7 +11,7 @@ export interface FeatureDialect {
   /** The first 32 bits of md5(text) as a non-negative integer: a hash both engines compute alike. */
   md5Prefix32(text: string): string;
   /**
-   * Runs `sql` (which ends in `ORDER BY ordinal`) and hands its rows to `onPage` in pages of at most
+   * Runs `sql` (ordered, its rows numbered by `ordinal`) and hands its rows to `onPage` in pages of at most
    * `pageRows`, without holding the whole result in memory. Runs inside `tx`'s transaction.
    */
   readPages(

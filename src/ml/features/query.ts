@@ -37,8 +37,8 @@ export const ID_COLUMNS = [
 ];
 
 /**
- * The feature query: one row per transaction of the range, ordered by (transaction_at, transaction_id)
- * as `ordinal`. Windows are RANGE frames over integer microseconds ending 1 µs before the row, so
+ * The feature query: one row per transaction of the range, in (transaction_at, transaction_id) order,
+ * numbered by `ordinal`. Windows are RANGE frames over integer microseconds ending 1 µs before the row, so
  * rows at the same instant never see each other.
  */
 export function featureQuerySql(d: FeatureDialect, p: FeatureQueryParams): string {
@@ -77,7 +77,7 @@ base AS (
 -- per (client, key): earlier uses of the same counterparty, device, service, channel
 keyed AS (
   SELECT
-    transaction_key,
+    base.*,
     COUNT(*) OVER (PARTITION BY client_id, counterparty ${earlier(HISTORY_US)}) AS counterparty_seen_30d,
     COUNT(*) OVER (PARTITION BY client_id, counterparty ${earlier(DAY_US)}) AS counterparty_seen_24h,
     COUNT(*) OVER (PARTITION BY client_id, device_ref ${earlier(HISTORY_US)}) AS device_seen_30d,
@@ -86,33 +86,56 @@ keyed AS (
     COUNT(*) OVER (PARTITION BY client_id, channel_key ${earlier(HISTORY_US)}) AS channel_seen_30d
   FROM base
 ),
--- the client's own rows, and the transfers it received (cents NULL), on one time line per client
+-- the client's latest earlier row: LAG in (transaction_at, transaction_id) order, then the value
+-- before the first row of a same-instant group, so that rows of one instant do not see each other
+lagged AS (
+  SELECT
+    keyed.*,
+    LAG(at_us) OVER w AS lag_at_us,
+    LAG(balance_cents) OVER w AS lag_balance_cents
+  FROM keyed
+  WINDOW w AS (PARTITION BY client_id ORDER BY at_us, ${d.byteOrder("transaction_id")})
+),
+own AS (
+  SELECT
+    lagged.*,
+    FIRST_VALUE(lag_at_us) OVER w AS first_lag_at_us,
+    FIRST_VALUE(lag_balance_cents) OVER w AS first_lag_balance_cents
+  FROM lagged
+  WINDOW w AS (PARTITION BY client_id, at_us ORDER BY ${d.byteOrder("transaction_id")})
+),
+-- the client's own rows and the transfers it received, on one time line per client; received rows
+-- carry only their time and amount
 events AS (
   SELECT
-    b.client_id AS holder, b.at_us, b.transaction_key, b.cents,
-    CAST(b.cents AS ${d.wideInteger}) * b.cents AS cents_squared,
-    b.is_failed,
-    CASE WHEN b.counterparty IS NOT NULL AND k.counterparty_seen_30d = 0 THEN 1 ELSE 0 END AS is_new_counterparty,
-    CASE WHEN b.is_inflow = 1 THEN b.cents END AS inflow_cents
-  FROM base b JOIN keyed k ON k.transaction_key = b.transaction_key
+    client_id AS holder, at_us, 1 AS is_own,
+    ${OWN_COLUMNS.join(", ")},
+    cents AS own_cents,
+    CAST(cents AS ${d.wideInteger}) * cents AS own_cents_squared,
+    CASE WHEN counterparty IS NOT NULL AND counterparty_seen_30d = 0 THEN 1 ELSE 0 END AS is_new_counterparty,
+    CASE WHEN is_inflow = 1 THEN cents END AS inflow_cents
+  FROM own
   UNION ALL
-  SELECT counterparty_client_id, at_us, NULL, NULL, NULL, 0, 0, cents
+  SELECT
+    counterparty_client_id, at_us, 0,
+    ${OWN_COLUMNS.map(() => "NULL").join(", ")},
+    NULL, NULL, 0, cents
   FROM base
   WHERE counterparty_client_id IS NOT NULL AND is_success = 1
 ),
-client_windows AS (
+windowed AS (
   SELECT
-    transaction_key,
-    COUNT(cents) OVER w1h AS n_1h,
-    COUNT(cents) OVER w24h AS n_24h,
-    COUNT(cents) OVER w7d AS n_7d,
-    COUNT(cents) OVER w30d AS n_30d,
-    COALESCE(SUM(cents) OVER w1h, 0) AS cents_1h,
-    COALESCE(SUM(cents) OVER w24h, 0) AS cents_24h,
-    COALESCE(SUM(cents) OVER w7d, 0) AS cents_7d,
-    COALESCE(SUM(cents) OVER w30d, 0) AS cents_30d,
-    COALESCE(SUM(cents_squared) OVER w30d, 0) AS cents_squared_30d,
-    MAX(cents) OVER w30d AS max_cents_30d,
+    events.*,
+    COUNT(own_cents) OVER w1h AS n_1h,
+    COUNT(own_cents) OVER w24h AS n_24h,
+    COUNT(own_cents) OVER w7d AS n_7d,
+    COUNT(own_cents) OVER w30d AS n_30d,
+    COALESCE(SUM(own_cents) OVER w1h, 0) AS cents_1h,
+    COALESCE(SUM(own_cents) OVER w24h, 0) AS cents_24h,
+    COALESCE(SUM(own_cents) OVER w7d, 0) AS cents_7d,
+    COALESCE(SUM(own_cents) OVER w30d, 0) AS cents_30d,
+    COALESCE(SUM(own_cents_squared) OVER w30d, 0) AS cents_squared_30d,
+    MAX(own_cents) OVER w30d AS max_cents_30d,
     COALESCE(SUM(is_failed) OVER w1h, 0) AS failed_1h,
     COALESCE(SUM(is_new_counterparty) OVER w1h, 0) AS new_counterparties_1h,
     COUNT(inflow_cents) OVER w24h AS inflow_count_24h,
@@ -123,24 +146,6 @@ client_windows AS (
     w24h AS (PARTITION BY holder ${earlier(DAY_US)}),
     w7d AS (PARTITION BY holder ${earlier(7 * DAY_US)}),
     w30d AS (PARTITION BY holder ${earlier(HISTORY_US)})
-),
--- the client's latest earlier row: LAG in (transaction_at, transaction_id) order, then the value
--- before the first row of a same-instant group, so that rows of one instant do not see each other
-lagged AS (
-  SELECT
-    transaction_key, client_id, at_us, transaction_id,
-    LAG(at_us) OVER w AS lag_at_us,
-    LAG(balance_cents) OVER w AS lag_balance_cents
-  FROM base
-  WINDOW w AS (PARTITION BY client_id ORDER BY at_us, ${d.byteOrder("transaction_id")})
-),
-previous AS (
-  SELECT
-    transaction_key, at_us,
-    FIRST_VALUE(lag_at_us) OVER w AS previous_at_us,
-    FIRST_VALUE(lag_balance_cents) OVER w AS previous_balance_cents
-  FROM lagged
-  WINDOW w AS (PARTITION BY client_id, at_us ORDER BY ${d.byteOrder("transaction_id")})
 ),
 -- distinct senders to the counterparty client over the 24 hours before: probes of the same and the
 -- previous day, so the join pairs rows of at most two days
@@ -159,31 +164,22 @@ fan_in AS (
 ),
 inputs AS (
   SELECT
-    b.transaction_id, b.transaction_key, b.date_key, b.transaction_at, b.transaction_date, b.at_us, b.cents,
-    b.counterparty, b.counterparty_client_id, b.device_ref, b.service_key, b.channel_key,
-    b.is_fraud, b.fraud_type,
-    CASE WHEN b.date_key < $4 THEN 0 WHEN b.date_key < $5 THEN 1 ELSE 2 END AS split,
+    w.*,
+    CASE WHEN w.date_key < $4 THEN 0 WHEN w.date_key < $5 THEN 1 ELSE 2 END AS split,
     CAST(ROUND(s.max_amount * 100) AS BIGINT) AS service_max_cents,
     s.risk_score AS service_risk_score,
     c.client_type, c.kyc_level, c.registration_date,
     cp.kyc_level AS counterparty_kyc_level, cp.registration_date AS counterparty_registration_date,
-    k.counterparty_seen_30d, k.counterparty_seen_24h, k.device_seen_30d,
-    k.service_seen_1h, k.service_seen_30d, k.channel_seen_30d,
-    w.n_1h, w.n_24h, w.n_7d, w.n_30d, w.cents_1h, w.cents_24h, w.cents_7d, w.cents_30d,
     w.n_30d * w.cents_squared_30d - w.cents_30d * w.cents_30d AS variance_numerator_30d,
-    w.max_cents_30d, w.failed_1h, w.new_counterparties_1h, w.inflow_count_24h, w.inflow_cents_24h,
-    CASE WHEN b.at_us - p.previous_at_us <= ${HISTORY_US} THEN p.previous_at_us END AS previous_at_us,
-    CASE WHEN b.at_us - p.previous_at_us <= ${HISTORY_US} THEN p.previous_balance_cents END AS previous_balance_cents,
+    CASE WHEN w.at_us - w.first_lag_at_us <= ${HISTORY_US} THEN w.first_lag_at_us END AS previous_at_us,
+    CASE WHEN w.at_us - w.first_lag_at_us <= ${HISTORY_US} THEN w.first_lag_balance_cents END AS previous_balance_cents,
     fi.counterparty_senders_24h
-  FROM base b
-  JOIN keyed k ON k.transaction_key = b.transaction_key
-  JOIN client_windows w ON w.transaction_key = b.transaction_key
-  JOIN previous p ON p.transaction_key = b.transaction_key
-  LEFT JOIN fan_in fi ON fi.transaction_key = b.transaction_key
-  JOIN dwh.dim_service s ON s.service_key = b.service_key
-  JOIN dwh.dim_client c ON c.client_key = b.client_key
-  LEFT JOIN dwh.dim_client cp ON cp.client_key = b.counterparty_client_key
-  WHERE b.date_key >= $2
+  FROM windowed w
+  LEFT JOIN fan_in fi ON fi.transaction_key = w.transaction_key
+  JOIN dwh.dim_service s ON s.service_key = w.service_key
+  JOIN dwh.dim_client c ON c.client_key = w.client_key
+  LEFT JOIN dwh.dim_client cp ON cp.client_key = w.counterparty_client_key
+  WHERE w.is_own = 1 AND w.date_key >= $2
 )
 SELECT
   ROW_NUMBER() OVER (ORDER BY transaction_at, ${d.byteOrder("transaction_id")}) AS ordinal,
@@ -192,8 +188,36 @@ SELECT
   ${ML_FEATURES.map((f) => `CAST(${f.sql} AS DOUBLE PRECISION) AS ${f.name}`).join(",\n  ")}
 FROM inputs
 WHERE is_fraud OR ${keepAll} OR ${d.md5Prefix32("transaction_id")} < $6
-ORDER BY ordinal`;
+ORDER BY transaction_at, ${d.byteOrder("transaction_id")}`;
 }
+
+/** Columns of a client's own row that the features read after the per-client windows. */
+const OWN_COLUMNS = [
+  "transaction_key",
+  "transaction_id",
+  "client_key",
+  "counterparty_client_id",
+  "counterparty_client_key",
+  "counterparty",
+  "device_ref",
+  "service_key",
+  "channel_key",
+  "date_key",
+  "transaction_at",
+  "transaction_date",
+  "cents",
+  "is_failed",
+  "is_fraud",
+  "fraud_type",
+  "counterparty_seen_30d",
+  "counterparty_seen_24h",
+  "device_seen_30d",
+  "service_seen_1h",
+  "service_seen_30d",
+  "channel_seen_30d",
+  "first_lag_at_us",
+  "first_lag_balance_cents",
+];
 
 /** The values bound to `$1 … $6` of `featureQuerySql`. */
 export function featureQueryValues(p: FeatureQueryParams): number[] {
