@@ -169,7 +169,7 @@ function drawCohorts(data: Cohorts): string | null {
     visualMap: {
       min: 0,
       max: 100,
-      calculable: true,
+      dimension: 2,
       orient: "horizontal",
       left: "center",
       bottom: 0,
