@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeReport } from "../../src/reports/write-report.ts";
 import { DEFAULT_PAGE_REQUESTS } from "../../src/serve/prewarm.ts";
 import { openDuckDb } from "../../src/warehouse/duckdb/duckdb-warehouse.ts";
 import { seedMlOutputs, tinyInput, tinyWarehouse } from "../serve/fixtures.ts";
@@ -257,5 +258,29 @@ describe.runIf(BROWSER_AVAILABLE)("the dashboards in Chromium", () => {
     expect(await page.locator('#filters [name="segment"]').isDisabled()).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, "clients-no-model.png"), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it("opens a report offline and draws every chart in it", async () => {
+    const path = await writeReport("fraud", withModels.wh, trainedDir);
+    const offline = await browser.newPage();
+    const requested: string[] = [];
+    await offline.route(/^https?:/, (route) => {
+      requested.push(route.request().url());
+      return route.abort();
+    });
+    await offline.goto(`file://${path}`);
+    const charts = await offline.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".chart")].map((element) => {
+        const series = (echarts.getInstanceByDom(element)?.getOption().series ?? []) as {
+          data?: unknown[];
+        }[];
+        return series.reduce((n, s) => n + (s.data?.length ?? 0), 0);
+      }),
+    );
+    expect(charts.length).toBeGreaterThanOrEqual(7);
+    for (const points of charts) expect(points).toBeGreaterThan(0);
+    expect(requested).toEqual([]);
+    await offline.screenshot({ path: join(SCREENSHOTS, "fraud-report.png"), fullPage: true });
+    await offline.close();
   });
 });
