@@ -201,6 +201,8 @@ export async function benchGbdt(args: string[]): Promise<void> {
       "early-stopping": { type: "string", default: "20" },
       metric: { type: "string", default: "logloss" },
       "scale-pos-weight": { type: "string", default: "1" },
+      subsample: { type: "string", default: "1" },
+      colsample: { type: "string", default: "1" },
       threads: { type: "string", default: "2" },
       seed: { type: "string", default: "1" },
       "min-precision": { type: "string", default: "0.92" },
@@ -235,6 +237,8 @@ export async function benchGbdt(args: string[]): Promise<void> {
     earlyStoppingRounds: Number(o["early-stopping"]),
     evalMetric: o.metric,
     scalePosWeight: Number(o["scale-pos-weight"]),
+    subsample: Number(o.subsample),
+    colsampleByTree: Number(o.colsample),
     baseScore,
     seed,
   } as const;
@@ -258,6 +262,7 @@ export async function benchGbdt(args: string[]): Promise<void> {
       ...["--rounds", o.rounds, "--depth", o.depth, "--eta", o.eta, "--threads", String(t)],
       ...["--early-stopping-rounds", o["early-stopping"], "--eval-metric", o.metric, "--seed", o.seed],
       ...["--scale-pos-weight", o["scale-pos-weight"], "--base-score", String(baseScore)],
+      ...["--subsample", o.subsample, "--colsample-bytree", o.colsample],
       ...["--min-precision", o["min-precision"]],
     ];
     const run = spawnSync(PYTHON, xgbArgs, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });

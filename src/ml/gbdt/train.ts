@@ -173,9 +173,8 @@ function addTreeToMargins(
   }
 }
 
+/** The validation metric; PR-AUC only ranks, so it reads the margins (same order as the probabilities). */
 function evaluate(metric: EvalMetric, margin: Float64Array, data: Dataset): number {
-  const probabilities = margin.map(sigmoid);
-  return metric === "aucpr"
-    ? prAuc(probabilities, data.labels)
-    : logloss(probabilities, data.labels, data.weights);
+  if (metric === "aucpr") return prAuc(margin, data.labels);
+  return logloss(margin.map(sigmoid), data.labels, data.weights);
 }
