@@ -83,7 +83,7 @@ const schema = z.strictObject(
   {
     rounds: count("rounds", 1, 100_000),
     learningRate: share("learningRate"),
-    maxDepth: count("maxDepth", 1, 20),
+    maxDepth: count("maxDepth", 1, 16),
     minChildWeight: nonNegative("minChildWeight"),
     lambda: nonNegative("lambda"),
     gamma: nonNegative("gamma"),

@@ -1,5 +1,6 @@
 // Worker threads start without the parent's TypeScript loader: register tsx, then load the worker. A failure
-// to load is reported through the control words the parent waits on.
+// to load is reported through the control words the parent waits on (indices and state value as in
+// worker-protocol.ts: CONTROL.errorLength 7, CONTROL.state 6, STATE.failed 2).
 import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 

@@ -2,7 +2,8 @@
 import { workerData } from "node:worker_threads";
 import { buildHistogram } from "./histogram.ts";
 import { loglossGradients } from "./objective.ts";
-import { CONTROL, gather, JOB, STATE, scatter, type WorkerSetup } from "./workspace.ts";
+import { gather, scatter } from "./partition.ts";
+import { CONTROL, JOB, STATE, type WorkerSetup } from "./worker-protocol.ts";
 
 const setup = workerData as WorkerSetup;
 const { control } = setup;

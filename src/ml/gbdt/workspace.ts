@@ -2,52 +2,13 @@ import { Worker } from "node:worker_threads";
 import type { BinnedMatrix } from "./binning.ts";
 import { addHistogram, buildHistogram, type Histogram, type RowSlots } from "./histogram.ts";
 import { loglossGradients } from "./objective.ts";
+import { gather, type ScatterArgs, scatter } from "./partition.ts";
+import { CONTROL, CONTROL_WORDS, JOB, STATE, type WorkerSetup } from "./worker-protocol.ts";
 
 /** A node with fewer rows per thread than this is handled by the calling thread alone. */
 const MIN_ROWS_PER_THREAD = 16_384;
 const START_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 600_000;
-
-/** Slots of each worker's control words (Int32Array over a SharedArrayBuffer). */
-export const CONTROL = {
-  seq: 0,
-  done: 1,
-  job: 2,
-  begin: 3,
-  end: 4,
-  features: 5,
-  state: 6,
-  errorLength: 7,
-  feature: 8,
-  lefts: 9,
-  leftAt: 10,
-  rightAt: 11,
-} as const;
-const CONTROL_WORDS = 12;
-export const JOB = { histogram: 1, gradients: 2, exit: 3, scatter: 4, gather: 5 } as const;
-export const STATE = { starting: 0, ready: 1, failed: 2 } as const;
-
-/** What a worker receives (typed arrays over SharedArrayBuffers are shared, not copied). */
-export interface WorkerSetup {
-  control: Int32Array;
-  error: Uint8Array;
-  hist: Float64Array;
-  slots: Uint16Array | Uint32Array;
-  columns: Uint8Array;
-  rows: number;
-  cols: number;
-  histStart: Uint32Array;
-  order: Uint32Array;
-  lefts: Uint32Array;
-  rights: Uint32Array;
-  goesLeft: Uint8Array;
-  gradHess: Float32Array;
-  margin: Float64Array;
-  features: Int32Array;
-  labels: Uint8Array;
-  weights: Float32Array | undefined;
-  scalePosWeight: number;
-}
 
 interface Helper {
   worker: Worker;
@@ -62,9 +23,9 @@ const sharedArray = <T>(make: (buffer: SharedArrayBuffer) => T, bytes: number): 
 
 /**
  * The per-row buffers of one training (row order, gradient pairs, margins) and, when `threads` > 1, the
- * worker threads that share them: histograms of large nodes and the gradients are split into row ranges,
- * one per thread, and the partial histograms summed. Results differ from one thread only by the rounding
- * of those sums. If a worker cannot start, everything runs on the calling thread.
+ * worker threads that share them: the histograms and partitions of large nodes and the gradients are split
+ * into row ranges, one per thread, and the partial histograms summed. Results differ from one thread only
+ * by the rounding of those sums. If a worker cannot start, everything runs on the calling thread.
  */
 export class Workspace {
   readonly order: Uint32Array;
@@ -298,50 +259,4 @@ export class Workspace {
 /** `parts` + 1 boundaries cutting [begin, end) into near-equal ranges. */
 function split(begin: number, end: number, parts: number): number[] {
   return Array.from({ length: parts + 1 }, (_, i) => begin + Math.floor(((end - begin) * i) / parts));
-}
-
-export interface ScatterArgs {
-  order: Uint32Array;
-  /** The split feature's bin of every row. */
-  column: Uint8Array;
-  goesLeft: Uint8Array;
-  lefts: Uint32Array;
-  rights: Uint32Array;
-}
-
-/**
- * Copies the rows of order[begin..end) going left to lefts[begin..], the others to rights[begin..], both in
- * order; returns how many go left. Branch-free: each row is written to both and only its side advances.
- */
-export function scatter(
-  { order, column, goesLeft, lefts, rights }: ScatterArgs,
-  begin: number,
-  end: number,
-): number {
-  let l = begin;
-  let r = begin;
-  for (let i = begin; i < end; i++) {
-    const row = order[i] as number;
-    const left = goesLeft[column[row] as number] as number;
-    lefts[l] = row;
-    rights[r] = row;
-    l += left;
-    r += 1 - left;
-  }
-  return l - begin;
-}
-
-/** Puts the `count` left rows scattered from order[begin..end) at `leftAt`, its right rows at `rightAt`. */
-export function gather(
-  order: Uint32Array,
-  lefts: Uint32Array,
-  rights: Uint32Array,
-  begin: number,
-  end: number,
-  count: number,
-  leftAt: number,
-  rightAt: number,
-): void {
-  order.set(lefts.subarray(begin, begin + count), leftAt);
-  order.set(rights.subarray(begin, end - count), rightAt);
 }
