@@ -248,6 +248,7 @@ const EXPECTED: Record<string, Record<string, number>> = {
     is_new_service: 1,
     channel_share_30d: 0,
     is_new_device: 1,
+    device_share_30d: 0,
     is_new_counterparty: 1,
     // T004 (OPERATEUR-CI) and T005 (BANQUE-CI) went to new counterparties; T002 and T003 to P1, seen by T001
     new_counterparties_1h: 2,
@@ -279,6 +280,7 @@ const EXPECTED: Record<string, Record<string, number>> = {
     is_new_counterparty: 0,
     counterparty_count_24h: 1,
     is_new_device: 0,
+    device_share_30d: 1,
     channel_share_30d: 1,
     inflow_count_24h: 1,
   },
@@ -322,6 +324,28 @@ const EXPECTED: Record<string, Record<string, number>> = {
 };
 
 const YEAR_2024 = splitMonths("2024-01", "2024-12");
+
+describe("the feature catalogue", () => {
+  it("is documented in docs/ml-features.md, every feature in order", () => {
+    const doc = readFileSync(new URL("../../docs/ml-features.md", import.meta.url), "utf8");
+    const documented = [...doc.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented).toEqual([...FEATURE_NAMES]);
+  });
+
+  it("splits months 65 / 15 / 20 and refuses fewer than three", () => {
+    expect(splitMonths("2024-01", "2025-12")).toMatchObject({
+      trainMonths: 15,
+      validMonths: 4,
+      testMonths: 5,
+    });
+    expect(splitMonths("2024-11", "2025-01")).toMatchObject({
+      trainMonths: 1,
+      validFrom: "2024-12-01",
+      testFrom: "2025-01-01",
+    });
+    expect(() => splitMonths("2024-01", "2024-02")).toThrow("at least 3 months");
+  });
+});
 
 for (const engine of ENGINES_UNDER_TEST) {
   describe(`fraud features on a hand-made day, ${engine}`, () => {

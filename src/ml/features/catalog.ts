@@ -222,6 +222,12 @@ export const ML_FEATURES: readonly MlFeature[] = [
     catches: "account_takeover (one new device), velocity_burst and mule drains (half on a new device)",
     sql: flagWhen("device_ref", "device_seen_30d = 0"),
   },
+  {
+    name: "device_share_30d",
+    description: `Share of the client's earlier transactions over ${HISTORY_DAYS} days made from this device; missing without history or device.`,
+    catches: "account_takeover drains from the thief's device, used only during the scene",
+    sql: `CASE WHEN device_ref IS NOT NULL THEN ${ratio("device_seen_30d", "n_30d")} END`,
+  },
   // the counterparty
   {
     name: "is_new_counterparty",

@@ -175,6 +175,8 @@ function computeOnline(tx: OnlineTransaction, ctx: OnlineContext): Values {
     is_new_service: own30d.some((r) => r.serviceKey === service.serviceKey) ? 0 : 1,
     channel_share_30d: ratio(own30d.filter((r) => r.channelKey === channelKey).length, own30d.length),
     is_new_device: device === null ? null : own30d.some((r) => r.deviceRef === device) ? 0 : 1,
+    device_share_30d:
+      device === null ? null : ratio(own30d.filter((r) => r.deviceRef === device).length, own30d.length),
     is_new_counterparty:
       counterparty === null ? null : own30d.some((r) => r.counterparty === counterparty) ? 0 : 1,
     new_counterparties_1h: own1h.filter(isNewCounterpartyAt).length,
