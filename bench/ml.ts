@@ -1,7 +1,7 @@
 // `npm run bench -- ml [--scale medium] [--rounds 200] [--depth 6] [--eta 0.1]`: our fraud GBDT and K-means
 // against XGBoost (hist, 2 threads) and scikit-learn on identical data exported from the warehouse.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,6 +60,16 @@ function warehouseOf(scale: string): string {
   return path;
 }
 
+function firstBytes(path: string, length: number): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    return buffer.toString("utf8", 0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const f4 = (x: number) => x.toFixed(4);
 const s1 = (x: number) => `${x.toFixed(1)} s`;
 
@@ -78,7 +88,9 @@ export async function benchMl(args: string[]): Promise<void> {
     const matrix = await readFeatures(wh);
     const featureSeconds = (performance.now() - t0) / 1000;
     const csv = join(dir, "features.csv");
-    if (!existsSync(csv)) await exportFeaturesCsv(wh, csv);
+    const header = `transaction_id,split,is_fraud,fraud_type,${matrix.featureNames.join(",")}`;
+    const cachedHeader = existsSync(csv) ? firstBytes(csv, header.length + 1) : "";
+    if (cachedHeader !== `${header}\n`) await exportFeaturesCsv(wh, csv);
     const [train, valid, test] = [
       splitRows(matrix, "train"),
       splitRows(matrix, "valid"),
