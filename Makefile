@@ -24,7 +24,7 @@ status: ## engine, location, schema completeness and row counts of the warehouse
 db-info: ## tables, views, sizes, indexes and keys of the warehouse
 	$(MOMO) db-info $(engine_flag)
 
-demo: ## generate the small data set, load it into DuckDB and describe it (npm run demo)
+demo: ## the small data set end to end on DuckDB (generate, ETL, models), then serve the dashboards (npm run demo)
 	npm run demo
 
 test: ## unit and integration tests (npm test)
