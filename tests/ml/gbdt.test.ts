@@ -115,8 +115,8 @@ describe("batch prediction", () => {
     }
   });
 
-  it("sums histograms and gradients in a worker thread as on one thread", () => {
-    const rows = 40_000;
+  it("sums histograms and gradients and partitions rows in a worker thread as on one thread", () => {
+    const rows = 70_000;
     const data = dataset(rows, 3, 23, rule);
     const cuts = computeCuts(data, 256, rows);
     const spaces = [1, 2].map(
@@ -124,6 +124,8 @@ describe("batch prediction", () => {
     );
     const features = Int32Array.of(0, 1, 2);
     const threads: number[] = [];
+    const mids: number[] = [];
+    const goesLeft = Uint8Array.from({ length: 256 }, (_, bin) => (bin < 100 || bin === 255 ? 1 : 0));
     const hists = spaces.map((space) => {
       for (let r = 0; r < rows; r++) space.order[r] = r;
       space.margin.fill(-1);
@@ -131,17 +133,28 @@ describe("batch prediction", () => {
       const hist = new Float64Array(2 * (cuts.histStart[3] as number));
       space.buildHistogram(hist, features, 100, rows - 100);
       threads.push(space.threads);
+      mids.push(space.partition(100, rows - 100, 1, goesLeft));
       space.close();
       return hist;
     });
     expect(threads).toEqual([1, 2]);
+    expect(mids[1]).toBe(mids[0]);
+    expect(spaces[1]?.order).toEqual(spaces[0]?.order);
+    const order = spaces[0]?.order as Uint32Array;
+    const column = binMatrix(data, cuts).columns.subarray(rows, 2 * rows);
+    const mid = mids[0] as number;
+    expect(mid).toBeGreaterThan(20_000);
+    for (let i = 100; i < rows - 100; i++)
+      expect(goesLeft[column[order[i] as number] as number]).toBe(i < mid ? 1 : 0);
+    for (let i = 101; i < rows - 100; i++)
+      if (i !== mid) expect(order[i]).toBeGreaterThan(order[i - 1] as number);
     expect(spaces[1]?.gradHess).toEqual(spaces[0]?.gradHess);
     for (const [slot, sum] of (hists[0] as Float64Array).entries())
       expect(hists[1]?.[slot]).toBeCloseTo(sum, 6);
   });
 
   it("gives the same trees with worker threads, up to the rounding of histogram sums", () => {
-    const rows = 40_000;
+    const rows = 70_000;
     const train = dataset(rows, 3, 22, rule);
     const one = trainGbdt(train, { rounds: 8, maxDepth: 4, threads: 1 });
     const two = trainGbdt(train, { rounds: 8, maxDepth: 4, threads: 2 });

@@ -40,6 +40,10 @@ function keyToBits(key: number): number {
   return key & SIGN ? (key ^ SIGN) >>> 0 : ~key >>> 0;
 }
 
+const BUCKET_BITS = 16;
+const BUCKETS = 1 << BUCKET_BITS;
+const BUCKET_SHIFT = 32 - BUCKET_BITS;
+
 const bitsOf = (values: Float32Array): Uint32Array =>
   new Uint32Array(values.buffer, values.byteOffset, values.length);
 
@@ -51,17 +55,25 @@ export function computeCuts(data: Dataset, maxBins: number, sampleRows: number):
   const { rows, cols } = data;
   const bits = bitsOf(data.features);
   const take = Math.min(rows, sampleRows);
-  const keys = new Uint32Array(take);
+  // The sampled rows, one pass in row order, transposed to one contiguous run of keys per feature.
+  const sample = new Uint32Array(take * cols);
+  const counts = new Int32Array(cols);
+  for (let s = 0; s < take; s++) {
+    const at = Math.floor((s * rows) / take) * cols;
+    for (let f = 0; f < cols; f++) {
+      const b = bits[at + f] as number;
+      if (isNaNBits(b)) continue;
+      const n = counts[f] as number;
+      sample[f * take + n] = orderedKey(b);
+      counts[f] = n + 1;
+    }
+  }
   const spare = new Uint32Array(take);
   const cuts: Float32Array[] = [];
   const histStart = new Uint32Array(cols + 1);
   for (let f = 0; f < cols; f++) {
-    let n = 0;
-    for (let s = 0; s < take; s++) {
-      const b = bits[Math.floor((s * rows) / take) * cols + f] as number;
-      if (!isNaNBits(b)) keys[n++] = orderedKey(b);
-    }
-    const cutKeys = equalCountCuts(radixSort(keys.subarray(0, n), spare.subarray(0, n)), maxBins - 1);
+    const keys = sample.subarray(f * take, f * take + (counts[f] as number));
+    const cutKeys = equalCountCuts(radixSort(keys, spare.subarray(0, keys.length)), maxBins - 1);
     const featureCuts = new Float32Array(cutKeys.length);
     const cutBits = bitsOf(featureCuts);
     for (let j = 0; j < cutKeys.length; j++) cutBits[j] = keyToBits(cutKeys[j] as number);
@@ -100,22 +112,23 @@ function radixSort(keys: Uint32Array, spare: Uint32Array): Uint32Array {
 }
 
 function equalCountCuts(sorted: Uint32Array, valueBins: number): Uint32Array {
-  const distinct: number[] = [];
-  const counts: number[] = [];
+  const distinct = new Uint32Array(sorted.length);
+  const counts = new Uint32Array(sorted.length);
+  let d = 0;
   for (let i = 0; i < sorted.length; i++) {
     const x = sorted[i] as number;
-    if (i > 0 && x === sorted[i - 1]) counts[counts.length - 1] = (counts[counts.length - 1] as number) + 1;
+    if (d > 0 && x === distinct[d - 1]) counts[d - 1] = (counts[d - 1] as number) + 1;
     else {
-      distinct.push(x);
-      counts.push(1);
+      distinct[d] = x;
+      counts[d++] = 1;
     }
   }
-  if (distinct.length <= valueBins) return Uint32Array.from(distinct.slice(1));
+  if (d <= valueBins) return distinct.slice(1, d);
   const cuts: number[] = [];
   let remaining = sorted.length;
   let binsLeft = valueBins;
   let inBin = 0;
-  for (let i = 0; i < distinct.length - 1 && binsLeft > 1; i++) {
+  for (let i = 0; i < d - 1 && binsLeft > 1; i++) {
     inBin += counts[i] as number;
     const share = remaining / binsLeft;
     if (inBin >= share || (counts[i + 1] as number) >= share) {
@@ -130,8 +143,9 @@ function equalCountCuts(sorted: Uint32Array, valueBins: number): Uint32Array {
 
 /**
  * Bins every value (both layouts in SharedArrayBuffers when `shared`, for worker threads to read).
- * A 65,536-entry table per feature, indexed by the top 16 bits of the value's ordered key,
- * gives the number of cuts in lower buckets; a short scan over the cuts sharing the value's bucket ends it.
+ * A table per feature, indexed by the top BUCKET_BITS bits of the value's ordered key (sign, exponent and
+ * the first mantissa bits), gives the number of cuts in lower buckets; a short scan over the cuts sharing
+ * the value's bucket ends it (16 bits measured faster than 14: fewer cuts to scan).
  */
 export function binMatrix(data: Dataset, cuts: BinCuts, shared = false): BinnedMatrix {
   const { rows, cols } = data;
@@ -140,15 +154,16 @@ export function binMatrix(data: Dataset, cuts: BinCuts, shared = false): BinnedM
   for (let f = 0; f < cols; f++)
     keyStart[f + 1] = (keyStart[f] as number) + (cuts.cuts[f] as Float32Array).length;
   const cutKeys = new Uint32Array(keyStart[cols] as number);
-  const table = new Uint8Array(cols * 65536);
+  const table = new Uint8Array(cols * BUCKETS);
   for (let f = 0; f < cols; f++) {
     const featureBits = bitsOf(cuts.cuts[f] as Float32Array);
     const from = keyStart[f] as number;
     for (let j = 0; j < featureBits.length; j++) cutKeys[from + j] = orderedKey(featureBits[j] as number);
     let below = 0;
-    for (let bucket = 0; bucket < 65536; bucket++) {
-      while (below < featureBits.length && (cutKeys[from + below] as number) >>> 16 < bucket) below++;
-      table[f * 65536 + bucket] = below;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      while (below < featureBits.length && (cutKeys[from + below] as number) >>> BUCKET_SHIFT < bucket)
+        below++;
+      table[f * BUCKETS + bucket] = below;
     }
   }
   const slots = cuts.histStart[cols] as number;
@@ -165,7 +180,7 @@ export function binMatrix(data: Dataset, cuts: BinCuts, shared = false): BinnedM
       let bin = count + 1;
       if (!isNaNBits(b)) {
         const key = orderedKey(b);
-        bin = table[f * 65536 + (key >>> 16)] as number;
+        bin = table[f * BUCKETS + (key >>> BUCKET_SHIFT)] as number;
         while (bin < count && (cutKeys[from + bin] as number) <= key) bin++;
       }
       out[at + f] = slot0 + bin;

@@ -37,7 +37,7 @@ export interface GbdtParams {
   readonly evalMetric: EvalMetric;
   readonly seed: number;
   /**
-   * Threads sharing histograms, partitions and gradients (worker threads beyond the first, for 32,768 rows
+   * Threads sharing histograms, partitions and gradients (worker threads beyond the first, for 65,536 rows
    * or more). The model depends on it only through the rounding of histogram sums.
    */
   readonly threads: number;

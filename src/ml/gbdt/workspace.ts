@@ -5,8 +5,10 @@ import { loglossGradients } from "./objective.ts";
 import { gather, type ScatterArgs, scatter } from "./partition.ts";
 import { CONTROL, CONTROL_WORDS, JOB, STATE, type WorkerSetup } from "./worker-protocol.ts";
 
+/** Fewer training rows than this do not repay starting workers (about 0.3 s each, tsx included). */
+const MIN_ROWS_FOR_WORKERS = 65_536;
 /** A node with fewer rows per thread than this is handled by the calling thread alone. */
-const MIN_ROWS_PER_THREAD = 16_384;
+const MIN_ROWS_PER_THREAD = 4096;
 const START_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_MS = 600_000;
 
@@ -53,7 +55,7 @@ export class Workspace {
   ) {
     const rows = binned.rows;
     const parallel =
-      threads > 1 && rows >= 2 * MIN_ROWS_PER_THREAD && binned.data.buffer instanceof SharedArrayBuffer;
+      threads > 1 && rows >= MIN_ROWS_FOR_WORKERS && binned.data.buffer instanceof SharedArrayBuffer;
     const buffer = (bytes: number) => (parallel ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.order = new Uint32Array(buffer(4 * rows));
     this.gradHess = new Float32Array(buffer(8 * rows));
