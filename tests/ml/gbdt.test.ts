@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/generate/rng.ts";
 import { binMatrix, computeCuts } from "../../src/ml/gbdt/binning.ts";
 import { type Dataset, GbdtModel, type RoundMetrics, trainGbdt } from "../../src/ml/gbdt/index.ts";
+import { marginLogloss, sigmoid } from "../../src/ml/gbdt/objective.ts";
 import { leafOf } from "../../src/ml/gbdt/tree.ts";
 import { Workspace } from "../../src/ml/gbdt/workspace.ts";
-import { confusionAt, precisionRecallF1, rocAuc } from "../../src/ml/metrics.ts";
+import { confusionAt, logloss, precisionRecallF1, rocAuc } from "../../src/ml/metrics.ts";
 
 /** `rows` rows of `cols` uniform features in [−1, 1), labelled by `label(row values)`. */
 function dataset(
@@ -218,6 +219,28 @@ describe("early stopping", () => {
     );
     expect(seen[model.bestIteration]).toBe(Math.max(...seen));
     expect(seen.length).toBe(model.bestIteration + 4);
+  });
+});
+
+describe("the early-stopping logloss", () => {
+  it("equals the logloss of the probabilities", () => {
+    const margin = Float64Array.from([-3, -0.5, 0, 0.2, 2.5, 7, 41, -38]);
+    const labels = Uint8Array.from([0, 1, 0, 1, 1, 0, 1, 0]);
+    const weights = Float32Array.from([2, 1, 0.5, 1, 3, 1, 2, 1]);
+    const probabilities = Array.from(margin, sigmoid);
+    expect(marginLogloss(margin, labels, undefined)).toBeCloseTo(logloss(probabilities, labels), 12);
+    expect(marginLogloss(margin, labels, weights)).toBeCloseTo(logloss(probabilities, labels, weights), 12);
+  });
+
+  it("caps a confident mistake at −ln(1e−15), as clipping the probability does", () => {
+    for (const [m, y] of [
+      [-40, 1],
+      [40, 0],
+    ] as const) {
+      const loss = marginLogloss(Float64Array.of(m), Uint8Array.of(y), undefined);
+      expect(loss).toBeCloseTo(-Math.log(1e-15), 12);
+      expect(loss).toBeCloseTo(logloss([sigmoid(m)], [y]), 2);
+    }
   });
 });
 

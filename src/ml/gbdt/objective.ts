@@ -49,3 +49,28 @@ export function optimalBaseMargin(
   const share = total > 0 ? positive / total : 0.5;
   return logit(Math.min(Math.max(share, 1e-6), 1 - 1e-6));
 }
+
+/** −ln(1e−15): the loss of a probability clipped to 1e−15, as metrics.logloss clips. */
+const MAX_LOSS = -Math.log(1e-15);
+
+/**
+ * Mean logloss of sigmoid(margin) straight from the margins (log(1 + e^±m) per row, no probabilities
+ * materialised), each row's loss capped like a probability clipped to [1e−15, 1 − 1e−15].
+ */
+export function marginLogloss(
+  margin: Float64Array,
+  labels: Uint8Array,
+  weights: Float32Array | undefined,
+): number {
+  let sum = 0;
+  let total = 0;
+  for (let r = 0; r < margin.length; r++) {
+    const z = labels[r] === 1 ? -(margin[r] as number) : (margin[r] as number);
+    const loss = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+    const w = weights ? (weights[r] as number) : 1;
+    sum += w * Math.min(loss, MAX_LOSS);
+    total += w;
+  }
+  if (!(total > 0)) throw new RangeError("logloss needs at least one row of positive weight");
+  return sum / total;
+}

@@ -1,11 +1,11 @@
 import { Rng } from "../../generate/rng.ts";
-import { logloss, prAuc } from "../metrics.ts";
+import { prAuc } from "../metrics.ts";
 import { type BinnedMatrix, binMatrix, computeCuts } from "./binning.ts";
 import { checkDataset, checkSameColumns, type Dataset } from "./dataset.ts";
 import { Forest } from "./forest.ts";
 import { type GrownTree, TreeGrower } from "./grower.ts";
 import { GbdtModel } from "./model.ts";
-import { logit, optimalBaseMargin, sigmoid } from "./objective.ts";
+import { logit, marginLogloss, optimalBaseMargin } from "./objective.ts";
 import { type EvalMetric, type GbdtParams, resolveParams } from "./params.ts";
 import type { Tree } from "./tree.ts";
 import { Workspace } from "./workspace.ts";
@@ -176,5 +176,5 @@ function addTreeToMargins(
 /** The validation metric; PR-AUC only ranks, so it reads the margins (same order as the probabilities). */
 function evaluate(metric: EvalMetric, margin: Float64Array, data: Dataset): number {
   if (metric === "aucpr") return prAuc(margin, data.labels);
-  return logloss(margin.map(sigmoid), data.labels, data.weights);
+  return marginLogloss(margin, data.labels, data.weights);
 }
