@@ -47,7 +47,11 @@ def parse_args(argv):
 
 def read_csv(path):
     """Splits, labels, fraud types and a float32 feature matrix (NaN for empty fields)."""
-    with open(path, encoding="utf-8") as f:
+    try:
+        f = open(path, encoding="utf-8")
+    except OSError as error:
+        sys.exit(f"{path}: cannot read: {error.strerror}")
+    with f:
         header = f.readline().rstrip("\r\n").split(",")
         expected = ["transaction_id", "split", "is_fraud", "fraud_type"]
         if header[:4] != expected or len(header) < 5:
