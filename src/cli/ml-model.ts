@@ -8,7 +8,9 @@ import { formatCount, formatTable } from "./format.ts";
 import {
   configFrom,
   type EngineOptions,
+  integerFlag,
   type JsonOptions,
+  numberFlag,
   printJson,
   withEngineOption,
   withJsonOption,
@@ -56,9 +58,9 @@ export function trainCommand(): Command {
       trainFraudModel(wh, {
         params,
         imbalance: flags.imbalance,
-        smoteRatio: number("--smote-ratio", flags.smoteRatio),
-        sampleNegatives: number("--sample-negatives", flags.sampleNegatives),
-        minPrecision: number("--min-precision", flags.minPrecision),
+        smoteRatio: numberFlag("--smote-ratio", flags.smoteRatio),
+        sampleNegatives: numberFlag("--sample-negatives", flags.sampleNegatives),
+        minPrecision: numberFlag("--min-precision", flags.minPrecision),
         onStep: (step) => {
           bar.stop();
           if (!flags.json) process.stderr.write(`  ${step}\n`);
@@ -143,7 +145,8 @@ export function evaluateCommand(): Command {
     .description("measure the active fraud model (or --model-version) on its validation and test months")
     .option("--model-version <n>", "model version (default: the active one)");
   return withJsonOption(withEngineOption(command)).action(async (flags: EvaluateFlags) => {
-    const version = flags.modelVersion === undefined ? undefined : integer("--model-version", flags.modelVersion);
+    const version =
+      flags.modelVersion === undefined ? undefined : integerFlag("--model-version", flags.modelVersion);
     const bar = progressBar(flags.json);
     const report: EvaluationReport = await withWarehouse(
       configFrom(flags),
@@ -178,7 +181,8 @@ export function scoreCommand(): Command {
     .option("--from <date>", "first day scored, YYYY-MM-DD")
     .option("--to <date>", "last day scored, YYYY-MM-DD, included");
   return withJsonOption(withEngineOption(command)).action(async (flags: ScoreFlags) => {
-    const version = flags.modelVersion === undefined ? undefined : integer("--model-version", flags.modelVersion);
+    const version =
+      flags.modelVersion === undefined ? undefined : integerFlag("--model-version", flags.modelVersion);
     const bar = progressBar(flags.json);
     const result = await withWarehouse(configFrom(flags), (wh) =>
       scoreFraud(wh, {
@@ -203,20 +207,6 @@ export function scoreCommand(): Command {
   });
 }
 
-function number(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value))
-    throw new Error(`${flag} accepts a number, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-function integer(flag: string, text: string): number {
-  const value = number(flag, text);
-  if (!Number.isInteger(value))
-    throw new Error(`${flag} accepts a whole number, got ${JSON.stringify(text)}`);
-  return value;
-}
-
 function optional<K extends keyof GbdtParams>(key: K, text: string | undefined, flag: string) {
-  return text === undefined ? {} : { [key]: number(flag, text) };
+  return text === undefined ? {} : { [key]: numberFlag(flag, text) };
 }

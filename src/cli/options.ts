@@ -28,3 +28,19 @@ export function configFrom(options: EngineOptions): Config {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** A numeric flag's value; an error naming the flag when it is not a number. */
+export function numberFlag(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value))
+    throw new Error(`${flag} accepts a number, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** A whole-number flag's value; an error naming the flag otherwise. */
+export function integerFlag(flag: string, text: string): number {
+  const value = numberFlag(flag, text);
+  if (!Number.isInteger(value))
+    throw new Error(`${flag} accepts a whole number, got ${JSON.stringify(text)}`);
+  return value;
+}

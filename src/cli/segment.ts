@@ -5,6 +5,7 @@ import { formatCount, formatTable } from "./format.ts";
 import {
   configFrom,
   type EngineOptions,
+  integerFlag,
   type JsonOptions,
   printJson,
   withEngineOption,
@@ -34,10 +35,10 @@ export function segmentCommand(): Command {
     const result = await withWarehouse(config, async (wh) => {
       const segmented = await segmentClients(wh, {
         asOf: options.asOf,
-        k: integer("--k", options.k),
-        restarts: integer("--restarts", options.restarts),
-        seed: integer("--seed", options.seed),
-        windowDays: integer("--window-days", options.windowDays),
+        k: integerFlag("--k", options.k),
+        restarts: integerFlag("--restarts", options.restarts),
+        seed: integerFlag("--seed", options.seed),
+        windowDays: integerFlag("--window-days", options.windowDays),
         onStep: (step) => {
           if (!options.json) process.stderr.write(`  ${step}\n`);
         },
@@ -76,11 +77,4 @@ export function describeSegments(result: SegmentResult): string {
     [1, 2, 3, 4],
   );
   return `${table}\n${formatCount(result.clients)} clients segmented as of ${result.asOf} (model version ${result.modelVersion}, inertia ${result.inertia.toFixed(1)}) in ${result.seconds.toFixed(1)} s`;
-}
-
-function integer(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value))
-    throw new Error(`${flag} accepts a whole number, got ${JSON.stringify(text)}`);
-  return value;
 }
