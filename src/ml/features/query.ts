@@ -25,20 +25,9 @@ export interface FeatureQueryParams {
   readonly sampledSplits: readonly Split[];
 }
 
-/** Output columns besides the features, in order. */
-export const ID_COLUMNS = [
-  "ordinal",
-  "transaction_id",
-  "transaction_key",
-  "date_key",
-  "split",
-  "is_fraud",
-  "fraud_type",
-];
-
 /**
  * The feature query: one row per transaction of the range, in (transaction_at, transaction_id) order,
- * numbered by `ordinal`. Windows are RANGE frames over integer microseconds ending 1 µs before the row, so
+ * numbered by `ordinal`: ids, split, labels and `features`, an array in ML_FEATURES order. Windows are RANGE frames over integer microseconds ending 1 µs before the row, so
  * rows at the same instant never see each other.
  */
 export function featureQuerySql(d: FeatureDialect, p: FeatureQueryParams): string {
@@ -185,7 +174,10 @@ SELECT
   ROW_NUMBER() OVER (ORDER BY transaction_at, ${d.byteOrder("transaction_id")}) AS ordinal,
   transaction_id, transaction_key, date_key, split,
   CASE WHEN is_fraud THEN 1 ELSE 0 END AS is_fraud, fraud_type,
-  ${ML_FEATURES.map((f) => `CAST(${f.sql} AS DOUBLE PRECISION) AS ${f.name}`).join(",\n  ")}
+  -- one array in ML_FEATURES order: a page of rows reads faster than with one column per feature
+  ARRAY[
+    ${ML_FEATURES.map((f) => `CAST(${f.sql} AS DOUBLE PRECISION)`).join(",\n    ")}
+  ] AS features
 FROM inputs
 WHERE is_fraud OR ${keepAll} OR ${d.md5Prefix32("transaction_id")} < $6
 ORDER BY transaction_at, ${d.byteOrder("transaction_id")}`;

@@ -6,7 +6,7 @@ import { addDays, dateKey, loadedTimeSplit, type TimeSplit } from "./split.ts";
 
 /** Keeps a deterministic share of the legitimate rows of some splits; kept ones weigh 1 / rate. */
 export interface NegativeSampling {
-  /** Share kept, in (0, 1]: a row is kept when the first 32 bits of md5(transaction_id) / 2^32 < rate. */
+  /** Share kept, in [1e-6, 1]: a row is kept when the first 32 bits of md5(transaction_id) / 2^32 < rate. */
   readonly rate: number;
   /** Splits sampled (default: train only, so validation and test stay whole). */
   readonly splits?: readonly Split[];
@@ -51,7 +51,7 @@ export interface FeatureBatch {
 const DEFAULT_PAGE_ROWS = 16_384;
 const ALL_HASHES = 2 ** 32;
 
-/** The query parameters, expected row count and sample weight for `options`. */
+/** What `options` resolve to: the split, the query parameters and the weight of sampled rows. */
 export interface FeaturePlan {
   readonly timeSplit: TimeSplit;
   readonly params: FeatureQueryParams;
@@ -129,9 +129,12 @@ function toBatch(rows: Row[], plan: FeaturePlan): FeatureBatch {
   const sampled = new Set(plan.params.sampledSplits.map((s) => SPLITS.indexOf(s)));
   for (let r = 0; r < n; r++) {
     const row = rows[r] as Record<string, unknown>;
+    const features = row.features as (number | null)[];
+    if (features.length !== cols)
+      throw new Error(`feature row of ${features.length} values, expected ${cols}`);
     for (let c = 0; c < cols; c++) {
-      const value = row[FEATURE_NAMES[c] as string];
-      values[r * cols + c] = value === null || value === undefined ? Number.NaN : Number(value);
+      const value = features[c];
+      values[r * cols + c] = value === null || value === undefined ? Number.NaN : value;
     }
     const label = Number(row.is_fraud);
     const split = Number(row.split);
@@ -164,8 +167,8 @@ async function countRows(wh: Warehouse, plan: FeaturePlan): Promise<number> {
 
 function normaliseSampling(option: ReadFeaturesOptions["sampleNegatives"]): Required<NegativeSampling> {
   const sampling = typeof option === "number" ? { rate: option } : (option ?? { rate: 1 });
-  if (!(sampling.rate > 0 && sampling.rate <= 1))
-    throw new Error(`negative sampling rate must be in (0, 1], got ${sampling.rate}`);
+  if (!(sampling.rate >= 1e-6 && sampling.rate <= 1))
+    throw new Error(`negative sampling rate must be in [0.000001, 1], got ${sampling.rate}`);
   const splits = sampling.splits ?? ["train"];
   for (const s of splits) if (!SPLITS.includes(s)) throw new Error(`unknown split "${s}"; known: ${SPLITS}`);
   return { rate: sampling.rate, splits };
