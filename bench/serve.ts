@@ -32,7 +32,7 @@ const ENDPOINTS = [
   "/api/kpi/breakdown?by=service",
   "/api/kpi/breakdown?by=channel",
   "/api/kpi/breakdown?by=region",
-  "/api/kpi/breakdown?by=clientType",
+  "/api/kpi/breakdown?by=clientType&activeClients=true",
   "/api/fraud/overview",
   "/api/fraud/timeseries",
   "/api/fraud/breakdown?by=typology",

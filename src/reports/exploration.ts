@@ -66,7 +66,7 @@ async function dataSet({ wh }: ReportContext): Promise<Section> {
 async function overTime(ctx: ReportContext): Promise<Section> {
   const [overview, series] = [
     await kpiOverview(ctx.wh, ctx.filters),
-    await kpiTimeSeries(ctx.wh, ctx.filters, "month"),
+    await kpiTimeSeries(ctx.wh, ctx.filters, "month", { activeClients: true }),
   ];
   const c = overview.current;
   const months = series.points;
@@ -74,7 +74,7 @@ async function overTime(ctx: ReportContext): Promise<Section> {
   return {
     title: "Activity over time",
     text: [
-      `From ${ctx.first} to ${ctx.last}: ${count(c.transactions)} transactions, ${count(c.successful)} successful (${pct(c.successRate, 1)}), worth ${money(c.value)} and ${money(c.fees)} of fees, from ${count(c.activeClients)} active clients; average ticket ${money(c.averageTicket ?? 0)}.`,
+      `From ${ctx.first} to ${ctx.last}: ${count(c.transactions)} transactions, ${count(c.successful)} successful (${pct(c.successRate, 1)}), worth ${money(c.value)} and ${money(c.fees)} of fees, from ${count(c.activeClients ?? 0)} active clients; average ticket ${money(c.averageTicket ?? 0)}.`,
       best ? `The busiest month by value is ${best.period} (${money(best.value)}).` : "",
     ].filter(Boolean),
     figures: [
@@ -159,9 +159,9 @@ async function rhythm({ wh }: ReportContext): Promise<Section> {
 
 async function mix(ctx: ReportContext): Promise<Section> {
   const [services, channels, regions, statuses] = [
-    await kpiBreakdown(ctx.wh, ctx.filters, "service", ctx.reference),
-    await kpiBreakdown(ctx.wh, ctx.filters, "channel", ctx.reference),
-    await kpiBreakdown(ctx.wh, ctx.filters, "region", ctx.reference),
+    await kpiBreakdown(ctx.wh, ctx.filters, "service", ctx.reference, { activeClients: true }),
+    await kpiBreakdown(ctx.wh, ctx.filters, "channel", ctx.reference, { activeClients: true }),
+    await kpiBreakdown(ctx.wh, ctx.filters, "region", ctx.reference, { activeClients: true }),
     await q.byStatus(ctx.wh),
   ];
   const buckets = await q.amountBuckets(ctx.wh);

@@ -38,6 +38,12 @@ export function limitParam(max: number, fallback: number) {
     .default(fallback);
 }
 
+/** `true` or `false`, absent meaning false. */
+export const flagParam = z
+  .enum(["true", "false"], { error: "accepts true or false" })
+  .default("false")
+  .transform((value) => value === "true");
+
 export function choiceParam<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
   return z.enum(values, { error: `accepts one of: ${values.join(", ")}` }).default(fallback);
 }

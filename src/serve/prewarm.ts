@@ -11,7 +11,7 @@ export const DEFAULT_PAGE_REQUESTS = [
   "/api/kpi/breakdown?by=service",
   "/api/kpi/breakdown?by=channel",
   "/api/kpi/breakdown?by=region",
-  "/api/kpi/breakdown?by=clientType",
+  "/api/kpi/breakdown?by=clientType&activeClients=true",
   "/api/fraud/overview",
   "/api/fraud/timeseries",
   "/api/fraud/breakdown?by=typology",

@@ -122,33 +122,29 @@ export function kpiColumns(source: KpiSource, alias: string): FactColumns {
 /** The additive KPI aggregates, by the name each query gives them. */
 const MEASURES = ["transactions", "successful", "value", "fees", "fraud", "fraud_amount"] as const;
 
-/**
- * The additive KPI aggregates of a source, named `<prefix>transactions` etc.; with `when`, only rows meeting it
- * count (one scan then yields a period and the one before it).
- */
-function kpiMeasures(source: KpiSource, alias: string, when: string | undefined, prefix: string): string {
-  const only = (expr: string) => (when === undefined ? expr : `CASE WHEN ${when} THEN ${expr} ELSE 0 END`);
+/** The additive KPI aggregates of a source, each named after its entry in `MEASURES`. */
+function kpiMeasures(source: KpiSource, alias: string): string {
   const success = (expr: string) => `CASE WHEN st.status_group = 'success' THEN ${expr} ELSE 0 END`;
   const fraud = (expr: string) => `CASE WHEN ${alias}.is_fraud THEN ${expr} ELSE 0 END`;
   const measures: Record<(typeof MEASURES)[number], string> =
     source === "daily_summary"
       ? {
-          transactions: `SUM(${only(`${alias}.tx_count`)})`,
-          successful: `SUM(${only(`${alias}.success_count`)})`,
-          value: `SUM(${only(`${alias}.amount_success`)})`,
-          fees: `SUM(${only(`${alias}.fee_total`)})`,
-          fraud: `SUM(${only(`${alias}.fraud_count`)})`,
-          fraud_amount: `SUM(${only(`${alias}.fraud_amount`)})`,
+          transactions: `SUM(${alias}.tx_count)`,
+          successful: `SUM(${alias}.success_count)`,
+          value: `SUM(${alias}.amount_success)`,
+          fees: `SUM(${alias}.fee_total)`,
+          fraud: `SUM(${alias}.fraud_count)`,
+          fraud_amount: `SUM(${alias}.fraud_amount)`,
         }
       : {
-          transactions: `SUM(${only("1")})`,
-          successful: `SUM(${only(success("1"))})`,
-          value: `SUM(${only(success(`${alias}.amount`))})`,
-          fees: `SUM(${only(success(`${alias}.fee`))})`,
-          fraud: `SUM(${only(fraud("1"))})`,
-          fraud_amount: `SUM(${only(fraud(`${alias}.amount`))})`,
+          transactions: "COUNT(*)",
+          successful: `SUM(${success("1")})`,
+          value: `SUM(${success(`${alias}.amount`)})`,
+          fees: `SUM(${success(`${alias}.fee`)})`,
+          fraud: `SUM(${fraud("1")})`,
+          fraud_amount: `SUM(${fraud(`${alias}.amount`)})`,
         };
-  return MEASURES.map((name) => `${measures[name]} AS ${prefix}${name}`).join(", ");
+  return MEASURES.map((name) => `${measures[name]} AS ${name}`).join(", ");
 }
 
 export interface KpiSelect {
@@ -161,9 +157,7 @@ export interface KpiSelect {
   readonly groups?: readonly { readonly expr: string; readonly name: string }[];
   /** Also give each group's first day, as `first_key`. */
   readonly firstKey?: boolean;
-  /** Measures per split: each counts only the rows meeting `when`, under its prefix. */
-  readonly splits?: readonly { readonly when?: string; readonly prefix: string }[];
-  /** Count the distinct active clients too, as `<prefix>active_clients`. */
+  /** Count the distinct active clients too, as `active_clients` (the costly part of every KPI query). */
   readonly activeClients?: boolean;
   readonly orderBy?: string;
   /** A LIMIT placeholder such as `CAST($3 AS INTEGER)`. */
@@ -171,19 +165,19 @@ export interface KpiSelect {
 }
 
 /**
- * The KPI query of a source. Active clients are counted by aggregating per client first and then counting the
- * clients of each group, which both engines do with hash aggregates; `COUNT(DISTINCT)` made PostgreSQL sort
- * every group (measured 1.8 to 4.7 times slower).
+ * The KPI query of a source, one row per group. Periods to compare are groups too (a CASE per measure and
+ * period made DuckDB 2.5 times slower). Active clients are counted by aggregating per client first and then
+ * counting the clients of each group, which both engines do with hash aggregates; `COUNT(DISTINCT)` made
+ * PostgreSQL sort every group (1.8 to 4.7 times slower on the small preset).
  */
 export function kpiSelect(q: KpiSelect): string {
-  const splits = q.splits ?? [{ prefix: "" }];
   const groups = q.groups ?? [];
   const a = q.alias;
   const body = `FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`;
   const columns = [
     ...groups.map((g) => `${g.expr} AS ${g.name}`),
     ...(q.firstKey ? [`MIN(${a}.date_key) AS first_key`] : []),
-    ...splits.map((s) => kpiMeasures(q.source, a, s.when, s.prefix)),
+    kpiMeasures(q.source, a),
   ];
   const tail = (groupBy: readonly string[]) =>
     [
@@ -192,17 +186,13 @@ export function kpiSelect(q: KpiSelect): string {
       q.limit ? `LIMIT ${q.limit}` : "",
     ].join(" ");
   if (!q.activeClients) return `SELECT ${columns.join(", ")} ${body} ${tail(groups.map((g) => g.expr))}`;
-  const flags = splits.map(
-    (s) => `MAX(${s.when ? `CASE WHEN ${s.when} THEN 1 ELSE 0 END` : "1"}) AS ${s.prefix}active_clients`,
-  );
-  const perClient = `SELECT ${[...columns, ...flags].join(", ")} ${body}
+  const perClient = `SELECT ${columns.join(", ")} ${body}
      GROUP BY ${[...groups.map((g) => g.expr), `${a}.client_id`].join(", ")}`;
   const totals = [
     ...groups.map((g) => g.name),
     ...(q.firstKey ? ["MIN(first_key) AS first_key"] : []),
-    ...splits.flatMap((s) =>
-      [...MEASURES, "active_clients"].map((m) => `SUM(${s.prefix}${m}) AS ${s.prefix}${m}`),
-    ),
+    ...MEASURES.map((m) => `SUM(${m}) AS ${m}`),
+    "COUNT(*) AS active_clients",
   ];
   return `SELECT ${totals.join(", ")} FROM (${perClient}) AS per_client ${tail(groups.map((g) => g.name))}`;
 }
@@ -215,7 +205,8 @@ export interface Kpis {
   readonly value: string;
   /** Fees earned on the successful transactions. */
   readonly fees: string;
-  readonly activeClients: number;
+  /** Distinct clients with a transaction; null when the query was asked not to count them. */
+  readonly activeClients: number | null;
   readonly fraud: number;
   readonly fraudAmount: string;
   readonly successRate: number | null;
@@ -223,8 +214,8 @@ export interface Kpis {
   readonly fraudRate: number | null;
 }
 
-export function kpisFrom(row: Record<string, unknown> | undefined, prefix = ""): Kpis {
-  const get = (name: string) => row?.[`${prefix}${name}`] as string | number | null | undefined;
+export function kpisFrom(row: Record<string, unknown> | undefined): Kpis {
+  const get = (name: string) => row?.[name] as string | number | null | undefined;
   const transactions = Number(get("transactions") ?? 0);
   const successful = Number(get("successful") ?? 0);
   const fraud = Number(get("fraud") ?? 0);
@@ -234,7 +225,7 @@ export function kpisFrom(row: Record<string, unknown> | undefined, prefix = ""):
     successful,
     value,
     fees: money(get("fees")),
-    activeClients: Number(get("active_clients") ?? 0),
+    activeClients: row === undefined || "active_clients" in row ? Number(get("active_clients") ?? 0) : null,
     fraud,
     fraudAmount: money(get("fraud_amount")),
     successRate: ratio(successful, transactions),

@@ -158,6 +158,10 @@ for (const engine of ENGINES_UNDER_TEST) {
         const total = (name: string) =>
           series.points.reduce((sum: number, p: Json) => sum + Number(p[name]), 0);
         expect(total("transactions")).toBe(overview.current.transactions);
+        expect(series.points[0].activeClients).toBeNull();
+        const daily = await get("/api/kpi/timeseries?grain=month&activeClients=true&from=2024-01-01&to=2024-01-31");
+        const january = await get("/api/kpi/overview?from=2024-01-01&to=2024-01-31");
+        expect(daily.points[0].activeClients).toBe(january.current.activeClients);
         expect(total("value")).toBeCloseTo(Number(overview.current.value), 2);
         expect((await get(`/api/kpi/timeseries?${range}`)).grain).toBe("week");
         expect((await get("/api/kpi/timeseries")).grain).toBe("day");
@@ -172,7 +176,12 @@ for (const engine of ENGINES_UNDER_TEST) {
           const values = body.items.map((i: Json) => Number(i.value));
           expect(values, `${by} sorted by value`).toEqual([...values].sort((a, b) => b - a));
         }
+        const types = await get("/api/kpi/breakdown?by=clientType&activeClients=true");
+        const clients = types.items.reduce((s: number, i: Json) => s + i.activeClients, 0);
+        expect(clients).toBeGreaterThanOrEqual(overview.current.activeClients);
+        expect(clients).toBeLessThan(overview.current.activeClients * 1.01);
         const regions = await get("/api/kpi/breakdown?by=region");
+        expect(regions.items.every((i: Json) => i.activeClients === null)).toBe(true);
         for (const item of regions.items) {
           expect(item.latitude, item.key).toBeGreaterThan(0);
           expect(item.longitude, item.key).toBeGreaterThan(-20);
@@ -230,6 +239,7 @@ for (const engine of ENGINES_UNDER_TEST) {
         const cases: [string, string][] = [
           ["/api/kpi/breakdown?by=planet", "by"],
           ["/api/kpi/timeseries?grain=hour", "grain"],
+          ["/api/kpi/breakdown?activeClients=yes", "activeClients"],
           ["/api/fraud/alerts?limit=0", "limit"],
           ["/api/fraud/alerts?limit=1000", "limit"],
           ["/api/clients/top?order=name", "order"],

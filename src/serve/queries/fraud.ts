@@ -30,7 +30,10 @@ export interface FraudOverview {
 }
 
 export async function fraudOverview(wh: Warehouse, filters: Filters): Promise<FraudOverview> {
-  const [kpis, model] = [await kpiOverview(wh, filters), await activeModel(wh, "fraud_gbdt")];
+  const [kpis, model] = [
+    await kpiOverview(wh, filters, { activeClients: false }),
+    await activeModel(wh, "fraud_gbdt"),
+  ];
   const scores = model ? await scoreCounts(wh, filters, model.version) : undefined;
   const figures = (k: typeof kpis.current, s: { scored: number; alerts: number } | undefined) => ({
     transactions: k.transactions,

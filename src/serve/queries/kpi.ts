@@ -27,13 +27,16 @@ export interface KpiOverview {
 }
 
 /** KPIs of the filtered period and of the period of the same length before it, in one scan. */
-export async function kpiOverview(wh: Warehouse, filters: Filters): Promise<KpiOverview> {
+export async function kpiOverview(
+  wh: Warehouse,
+  filters: Filters,
+  options: { activeClients?: boolean } = {},
+): Promise<KpiOverview> {
   const source = kpiSource(filters);
   const p = new SqlParams();
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
   const inPeriod = `x.date_key >= ${p.int(range.fromKey)}`;
-  const inPrevious = `x.date_key < ${p.int(range.fromKey)}`;
   const where = filterConditions(p, filters, kpiColumns(source, "x"), {
     fromKey: before.fromKey,
     toKey: range.toKey,
@@ -42,19 +45,19 @@ export async function kpiOverview(wh: Warehouse, filters: Filters): Promise<KpiO
     source,
     alias: "x",
     where,
-    splits: [
-      { when: inPeriod, prefix: "" },
-      { when: inPrevious, prefix: "prev_" },
-    ],
-    activeClients: true,
+    groups: [{ expr: inPeriod, name: "is_current" }],
+    activeClients: options.activeClients ?? true,
   });
-  const [row] = await wh.query(sql, p.values);
+  const rows = await wh.query(sql, p.values);
+  // A period without rows has no group: its KPIs are zeros.
+  const none = (options.activeClients ?? true) ? { active_clients: 0 } : {};
+  const period = (current: boolean) => rows.find((r) => r.is_current === current) ?? none;
   return {
     source,
     period: { from: filters.from, to: filters.to },
     previousPeriod: previousPeriod(filters.from, filters.to),
-    current: kpisFrom(row),
-    previous: kpisFrom(row, "prev_"),
+    current: kpisFrom(period(true)),
+    previous: kpisFrom(period(false)),
   };
 }
 
@@ -86,7 +89,7 @@ export async function kpiTimeSeries(
     where,
     groups: [{ expr: periodLabel(grain, "d"), name: "period" }],
     firstKey: true,
-    activeClients: options.activeClients ?? true,
+    activeClients: options.activeClients ?? false,
     orderBy: "first_key",
   });
   const rows = await wh.query(sql, p.values);
@@ -158,6 +161,7 @@ export async function kpiBreakdown(
   filters: Filters,
   by: Breakdown,
   reference: Reference,
+  options: { activeClients?: boolean } = {},
 ): Promise<BreakdownResult> {
   const group = GROUPS[by];
   const source: KpiSource = group.needsTransactions ? "transactions" : kpiSource(filters);
@@ -172,7 +176,7 @@ export async function kpiBreakdown(
       { expr: group.key, name: "item_key" },
       { expr: group.label, name: "item_label" },
     ],
-    activeClients: true,
+    activeClients: options.activeClients ?? false,
   });
   const rows = await wh.query(sql, p.values);
   const items = rows.map((row): BreakdownItem => {

@@ -1,9 +1,12 @@
 import { filteredRequest, type RouteModule } from "../context.ts";
-import { choiceParam, grainParam } from "../params.ts";
+import { choiceParam, flagParam, grainParam } from "../params.ts";
 import { BREAKDOWNS, kpiBreakdown, kpiOverview, kpiTimeSeries } from "../queries/kpi.ts";
 import { defaultGrain } from "../queries/periods.ts";
 
-/** KPI overview: totals against the previous period, time series and breakdowns. */
+/**
+ * KPI overview: totals against the previous period, time series and breakdowns. Counting active clients is
+ * most of a query's cost, so the series and breakdowns count them only when asked (`activeClients=true`).
+ */
 export const kpiRoutes: RouteModule = (app, context) => {
   const { wh } = context;
 
@@ -13,15 +16,23 @@ export const kpiRoutes: RouteModule = (app, context) => {
   });
 
   app.get("/api/kpi/timeseries", async (request) => {
-    const { filters, params, echo } = await filteredRequest(context, request.query, { grain: grainParam });
+    const { filters, params, echo } = await filteredRequest(context, request.query, {
+      grain: grainParam,
+      activeClients: flagParam,
+    });
     const grain = params.grain ?? defaultGrain(filters.from, filters.to);
-    return { filters: echo, ...(await kpiTimeSeries(wh, filters, grain)) };
+    const series = await kpiTimeSeries(wh, filters, grain, { activeClients: params.activeClients });
+    return { filters: echo, ...series };
   });
 
   app.get("/api/kpi/breakdown", async (request) => {
     const { filters, params, reference, echo } = await filteredRequest(context, request.query, {
       by: choiceParam(BREAKDOWNS, "service"),
+      activeClients: flagParam,
     });
-    return { filters: echo, ...(await kpiBreakdown(wh, filters, params.by, reference)) };
+    const breakdown = await kpiBreakdown(wh, filters, params.by, reference, {
+      activeClients: params.activeClients,
+    });
+    return { filters: echo, ...breakdown };
   });
 };

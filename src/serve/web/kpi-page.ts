@@ -305,7 +305,7 @@ void setupPage(async ({ params, choices }) => {
     ),
     loadCard(
       "by-client-type",
-      () => getJson<Breakdown>("/api/kpi/breakdown", params, { by: "clientType" }),
+      () => getJson<Breakdown>("/api/kpi/breakdown", params, { by: "clientType", activeClients: "true" }),
       drawClientTypes,
     ),
   ]);
