@@ -1,4 +1,4 @@
-import type { SqlValue } from "../warehouse/warehouse.ts";
+import type { Row, SqlValue, Warehouse } from "../warehouse/warehouse.ts";
 import type { DateRange, Filters } from "./filters.ts";
 import { money, moneyPer, ratio } from "./money.ts";
 
@@ -164,37 +164,49 @@ export interface KpiSelect {
   readonly limit?: string;
 }
 
-/**
- * The KPI query of a source, one row per group. Periods to compare are groups too (a CASE per measure and
- * period made DuckDB 2.5 times slower). Active clients are counted by aggregating per client first and then
- * counting the clients of each group, which both engines do with hash aggregates; `COUNT(DISTINCT)` made
- * PostgreSQL sort every group (1.8 to 4.7 times slower on the small preset).
- */
+/** The KPI query of a source, one row per group, without active clients. */
 export function kpiSelect(q: KpiSelect): string {
   const groups = q.groups ?? [];
   const a = q.alias;
-  const body = `FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`;
   const columns = [
     ...groups.map((g) => `${g.expr} AS ${g.name}`),
     ...(q.firstKey ? [`MIN(${a}.date_key) AS first_key`] : []),
     kpiMeasures(q.source, a),
   ];
-  const tail = (groupBy: readonly string[]) =>
-    [
-      groupBy.length > 0 ? `GROUP BY ${groupBy.join(", ")}` : "",
-      q.orderBy ? `ORDER BY ${q.orderBy}` : "",
-      q.limit ? `LIMIT ${q.limit}` : "",
-    ].join(" ");
-  if (!q.activeClients) return `SELECT ${columns.join(", ")} ${body} ${tail(groups.map((g) => g.expr))}`;
-  const perClient = `SELECT ${columns.join(", ")} ${body}
+  return [
+    `SELECT ${columns.join(", ")} FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`,
+    groups.length > 0 ? `GROUP BY ${groups.map((g) => g.expr).join(", ")}` : "",
+    q.orderBy ? `ORDER BY ${q.orderBy}` : "",
+    q.limit ? `LIMIT ${q.limit}` : "",
+  ].join(" ");
+}
+
+/** Distinct clients per group: grouped per client first, which both engines hash instead of sorting. */
+function activeClientsSelect(q: KpiSelect): string {
+  const groups = q.groups ?? [];
+  const a = q.alias;
+  const perClient = `SELECT ${[...groups.map((g) => `${g.expr} AS ${g.name}`), `${a}.client_id`].join(", ")}
+      FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}
      GROUP BY ${[...groups.map((g) => g.expr), `${a}.client_id`].join(", ")}`;
-  const totals = [
-    ...groups.map((g) => g.name),
-    ...(q.firstKey ? ["MIN(first_key) AS first_key"] : []),
-    ...MEASURES.map((m) => `SUM(${m}) AS ${m}`),
-    "COUNT(*) AS active_clients",
-  ];
-  return `SELECT ${totals.join(", ")} FROM (${perClient}) AS per_client ${tail(groups.map((g) => g.name))}`;
+  const names = groups.map((g) => g.name);
+  return `SELECT ${[...names, "COUNT(*) AS active_clients"].join(", ")} FROM (${perClient}) AS per_client
+          ${names.length > 0 ? `GROUP BY ${names.join(", ")}` : ""}`;
+}
+
+/**
+ * Runs a KPI query. Active clients, when asked, come from a second scan: with the sums in the same
+ * per-client aggregate, PostgreSQL took 2.3 s where the two scans take 0.3 + 1.0 s (medium preset).
+ */
+export async function kpiRows(wh: Warehouse, q: KpiSelect, values: readonly SqlValue[]): Promise<Row[]> {
+  const rows = await wh.query(kpiSelect(q), values);
+  if (!q.activeClients) return rows;
+  if (q.limit) throw new Error("active clients are not counted for a limited KPI query");
+  const names = (q.groups ?? []).map((g) => g.name);
+  const key = (row: Row) => JSON.stringify(names.map((name) => row[name]));
+  const counts = await wh.query(activeClientsSelect(q), values);
+  const byGroup = new Map(counts.map((row) => [key(row), Number(row.active_clients)]));
+  for (const row of rows) row.active_clients = byGroup.get(key(row)) ?? 0;
+  return rows;
 }
 
 /** The KPIs of one period, money as exact decimal strings. */

@@ -8,7 +8,7 @@ import {
   type KpiSource,
   type Kpis,
   kpiColumns,
-  kpiSelect,
+  kpiRows,
   kpisFrom,
   SqlParams,
 } from "../sql.ts";
@@ -41,14 +41,17 @@ export async function kpiOverview(
     fromKey: before.fromKey,
     toKey: range.toKey,
   });
-  const sql = kpiSelect({
-    source,
-    alias: "x",
-    where,
-    groups: [{ expr: inPeriod, name: "is_current" }],
-    activeClients: options.activeClients ?? true,
-  });
-  const rows = await wh.query(sql, p.values);
+  const rows = await kpiRows(
+    wh,
+    {
+      source,
+      alias: "x",
+      where,
+      groups: [{ expr: inPeriod, name: "is_current" }],
+      activeClients: options.activeClients ?? true,
+    },
+    p.values,
+  );
   // A period without rows has no group: its KPIs are zeros.
   const none = (options.activeClients ?? true) ? { active_clients: 0 } : {};
   const period = (current: boolean) => rows.find((r) => r.is_current === current) ?? none;
@@ -82,17 +85,20 @@ export async function kpiTimeSeries(
   const source = kpiSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  const sql = kpiSelect({
-    source,
-    alias: "x",
-    joins: "JOIN dwh.dim_date AS d ON d.date_key = x.date_key",
-    where,
-    groups: [{ expr: periodLabel(grain, "d"), name: "period" }],
-    firstKey: true,
-    activeClients: options.activeClients ?? false,
-    orderBy: "first_key",
-  });
-  const rows = await wh.query(sql, p.values);
+  const rows = await kpiRows(
+    wh,
+    {
+      source,
+      alias: "x",
+      joins: "JOIN dwh.dim_date AS d ON d.date_key = x.date_key",
+      where,
+      groups: [{ expr: periodLabel(grain, "d"), name: "period" }],
+      firstKey: true,
+      activeClients: options.activeClients ?? false,
+      orderBy: "first_key",
+    },
+    p.values,
+  );
   return {
     source,
     grain,
@@ -167,18 +173,21 @@ export async function kpiBreakdown(
   const source: KpiSource = group.needsTransactions ? "transactions" : kpiSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  const sql = kpiSelect({
-    source,
-    alias: "x",
-    joins: group.join,
-    where,
-    groups: [
-      { expr: group.key, name: "item_key" },
-      { expr: group.label, name: "item_label" },
-    ],
-    activeClients: options.activeClients ?? false,
-  });
-  const rows = await wh.query(sql, p.values);
+  const rows = await kpiRows(
+    wh,
+    {
+      source,
+      alias: "x",
+      joins: group.join,
+      where,
+      groups: [
+        { expr: group.key, name: "item_key" },
+        { expr: group.label, name: "item_label" },
+      ],
+      activeClients: options.activeClients ?? false,
+    },
+    p.values,
+  );
   const items = rows.map((row): BreakdownItem => {
     const key = String(row.item_key);
     const item = { key, label: String(row.item_label), ...kpisFrom(row) };
