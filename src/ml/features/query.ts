@@ -26,8 +26,8 @@ export interface FeatureQueryParams {
 }
 
 /**
- * The feature query: one row per transaction of the range, in (transaction_at, transaction_id) order,
- * numbered by `ordinal`: ids, split, labels and `features`, an array in ML_FEATURES order. Windows are RANGE frames over integer microseconds ending 1 µs before the row, so
+ * The feature query: one row per transaction of the range (unordered: see `featureOrder`): time, ids,
+ * split, labels and `features`, an array in ML_FEATURES order. Windows are RANGE frames over integer microseconds ending 1 µs before the row, so
  * rows at the same instant never see each other.
  */
 export function featureQuerySql(d: FeatureDialect, p: FeatureQueryParams): string {
@@ -171,16 +171,19 @@ inputs AS (
   WHERE w.is_own = 1 AND w.date_key >= $2
 )
 SELECT
-  ROW_NUMBER() OVER (ORDER BY transaction_at, ${d.byteOrder("transaction_id")}) AS ordinal,
-  transaction_id, transaction_key, date_key, split,
+  transaction_at, transaction_id, transaction_key, date_key, split,
   CASE WHEN is_fraud THEN 1 ELSE 0 END AS is_fraud, fraud_type,
   -- one array in ML_FEATURES order: a page of rows reads faster than with one column per feature
   ARRAY[
     ${ML_FEATURES.map((f) => `CAST(${f.sql} AS DOUBLE PRECISION)`).join(",\n    ")}
   ] AS features
 FROM inputs
-WHERE is_fraud OR ${keepAll} OR ${d.md5Prefix32("transaction_id")} < $6
-ORDER BY transaction_at, ${d.byteOrder("transaction_id")}`;
+WHERE is_fraud OR ${keepAll} OR ${d.md5Prefix32("transaction_id")} < $6`;
+}
+
+/** The order of the feature rows: (transaction_at, transaction_id), ids byte by byte. */
+export function featureOrder(d: FeatureDialect): string {
+  return `transaction_at, ${d.byteOrder("transaction_id")}`;
 }
 
 /** Columns of a client's own row that the features read after the per-client windows. */

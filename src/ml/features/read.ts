@@ -1,7 +1,14 @@
 import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import { FEATURE_NAMES, HISTORY_DAYS } from "./catalog.ts";
 import { featureDialectOf } from "./dialect.ts";
-import { type FeatureQueryParams, featureQuerySql, featureQueryValues, SPLITS, type Split } from "./query.ts";
+import {
+  type FeatureQueryParams,
+  featureOrder,
+  featureQuerySql,
+  featureQueryValues,
+  SPLITS,
+  type Split,
+} from "./query.ts";
 import { addDays, dateKey, loadedTimeSplit, type TimeSplit } from "./split.ts";
 
 /** Keeps a deterministic share of the legitimate rows of some splits; kept ones weigh 1 / rate. */
@@ -98,19 +105,18 @@ export async function forEachFeatureBatch(
   const total = await countRows(wh, plan);
   options.onProgress?.({ stage: "compute", rows: 0, total });
   let done = 0;
-  await wh.transaction((tx) =>
-    dialect.readPages(
-      tx,
-      featureQuerySql(dialect, plan.params),
-      featureQueryValues(plan.params),
-      pageRows,
-      (rows) => {
-        const batch = toBatch(rows, plan);
-        done += batch.rows;
-        options.onProgress?.({ stage: "read", rows: done, total: Math.max(total, done) });
-        return onBatch(batch);
-      },
-    ),
+  await dialect.readPages(
+    wh,
+    featureQuerySql(dialect, plan.params),
+    featureOrder(dialect),
+    featureQueryValues(plan.params),
+    pageRows,
+    (rows) => {
+      const batch = toBatch(rows, plan);
+      done += batch.rows;
+      options.onProgress?.({ stage: "read", rows: done, total: Math.max(total, done) });
+      return onBatch(batch);
+    },
   );
   return done;
 }
