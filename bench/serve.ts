@@ -9,6 +9,7 @@ import { DEFAULT_PAGE_REQUESTS } from "../src/serve/prewarm.ts";
 import { openReadOnlyWarehouse } from "../src/serve/read-only.ts";
 import { createServer } from "../src/serve/server.ts";
 import type { Engine, Warehouse } from "../src/warehouse/warehouse.ts";
+import { benchScoreLoad } from "./score-load.ts";
 
 const BIN = fileURLToPath(new URL("../bin/momo.js", import.meta.url));
 const PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -275,6 +276,20 @@ export async function benchServe(args: string[]): Promise<void> {
     console.log(
       `  ${cached.endpoint.padEnd(36)} p50 ${ms(cached.p50)}  p95 ${ms(cached.p95)}  p99 ${ms(cached.p99)}`,
     );
+    if (!args.includes("--no-ml")) {
+      for (const concurrency of [1, 16]) {
+        for (const f of await benchScoreLoad(config, 2_000, concurrency)) {
+          const line = `POST /api/score, ${concurrency} in flight, ${f.phase}`;
+          console.log(
+            `  ${line.padEnd(60)} p50 ${ms(f.p50)}  p95 ${ms(f.p95)}  p99 ${ms(f.p99)}  ${Math.round(f.perSecond)} req/s`,
+          );
+          if (f.phase.startsWith("warm"))
+            summary.push(
+              `  ${engine.padEnd(9)} /api/score warm, ${concurrency} in flight: p99 ${ms(f.p99)} (target <= 5 ms)`,
+            );
+        }
+      }
+    }
     const worst = figures.reduce((a, b) => (b.p95 > a.p95 ? b : a));
     const over = figures.filter((f) => f.p95 > TARGET_P95_MS[engine]);
     summary.push(

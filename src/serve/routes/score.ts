@@ -66,7 +66,7 @@ export const scoreRoutes: RouteModule = async (app, context) => {
 class Scorer {
   readonly #wh: Warehouse;
   #model: { model: GbdtModel; version: number; threshold: number } | null = null;
-  #checkedAt = 0;
+  #checkedAt = Number.NEGATIVE_INFINITY;
   #store: Promise<RecentWindowStore> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #sequence = 0;
