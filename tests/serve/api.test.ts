@@ -159,7 +159,9 @@ for (const engine of ENGINES_UNDER_TEST) {
           series.points.reduce((sum: number, p: Json) => sum + Number(p[name]), 0);
         expect(total("transactions")).toBe(overview.current.transactions);
         expect(series.points[0].activeClients).toBeNull();
-        const daily = await get("/api/kpi/timeseries?grain=month&activeClients=true&from=2024-01-01&to=2024-01-31");
+        const daily = await get(
+          "/api/kpi/timeseries?grain=month&activeClients=true&from=2024-01-01&to=2024-01-31",
+        );
         const january = await get("/api/kpi/overview?from=2024-01-01&to=2024-01-31");
         expect(daily.points[0].activeClients).toBe(january.current.activeClients);
         expect(total("value")).toBeCloseTo(Number(overview.current.value), 2);
