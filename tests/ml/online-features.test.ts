@@ -70,11 +70,7 @@ function differences(id: string, online: Float64Array, sql: Float64Array | undef
   return FEATURE_NAMES.flatMap((name, c) => {
     const a = online[c] as number;
     const b = sql[c] as number;
-    const same =
-      Number.isNaN(a) || Number.isNaN(b)
-        ? Number.isNaN(a) && Number.isNaN(b)
-        : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-    return same ? [] : [`${id} ${name}: online ${a}, SQL ${b}`];
+    return Object.is(a, b) ? [] : [`${id} ${name}: online ${a}, SQL ${b}`];
   });
 }
 

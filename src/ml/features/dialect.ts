@@ -6,6 +6,8 @@ export interface FeatureDialect {
   epochMicros(timestamp: string): string;
   /** An integer type wide enough for sums of squared amounts in cents (beyond BIGINT). */
   readonly wideInteger: string;
+  /** A wide integer as the nearest double (DuckDB's direct HUGEINT cast can miss it by one unit). */
+  exactToDouble(integer: string): string;
   /** A text column ordered byte by byte, whatever the database collation. */
   byteOrder(text: string): string;
   /** The first 32 bits of md5(text) as a non-negative integer: a hash both engines compute alike. */
@@ -30,6 +32,8 @@ const DUCKDB_MEMORY_LIMIT = "2GB";
 export const DUCKDB_FEATURE_DIALECT: FeatureDialect = {
   epochMicros: (timestamp) => `epoch_us(${timestamp})`,
   wideInteger: "HUGEINT",
+  // through text: DuckDB parses decimal strings to the nearest double
+  exactToDouble: (integer) => `CAST(CAST(${integer} AS VARCHAR) AS DOUBLE)`,
   byteOrder: (text) => text,
   md5Prefix32: (text) => `CAST('0x' || substr(md5(${text}), 1, 8) AS BIGINT)`,
   async readPages(wh, sql, order, params, pageRows, onPage) {
@@ -68,6 +72,7 @@ export const DUCKDB_FEATURE_DIALECT: FeatureDialect = {
 export const POSTGRES_FEATURE_DIALECT: FeatureDialect = {
   epochMicros: (timestamp) => `CAST(EXTRACT(EPOCH FROM ${timestamp}) * 1000000 AS BIGINT)`,
   wideInteger: "NUMERIC",
+  exactToDouble: (integer) => `CAST(${integer} AS DOUBLE PRECISION)`,
   byteOrder: (text) => `${text} COLLATE "C"`,
   md5Prefix32: (text) => `CAST(CAST(('x' || substr(md5(${text}), 1, 8)) AS BIT(32)) AS BIGINT)`,
   async readPages(wh, sql, order, params, pageRows, onPage) {

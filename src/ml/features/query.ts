@@ -159,7 +159,7 @@ inputs AS (
     s.risk_score AS service_risk_score,
     c.client_type, c.kyc_level, c.registration_date,
     cp.kyc_level AS counterparty_kyc_level, cp.registration_date AS counterparty_registration_date,
-    w.n_30d * w.cents_squared_30d - w.cents_30d * w.cents_30d AS variance_numerator_30d,
+    ${d.exactToDouble("w.n_30d * w.cents_squared_30d - w.cents_30d * w.cents_30d")} AS variance_numerator_30d,
     CASE WHEN w.at_us - w.first_lag_at_us <= ${HISTORY_US} THEN w.first_lag_at_us END AS previous_at_us,
     CASE WHEN w.at_us - w.first_lag_at_us <= ${HISTORY_US} THEN w.first_lag_balance_cents END AS previous_balance_cents,
     fi.counterparty_senders_24h
