@@ -13,8 +13,11 @@ export interface ScoreLoadFigures {
   readonly perSecond: number;
 }
 
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+/** The p-th percentile (nearest rank) of ascending `sorted`. */
+export function percentile(sorted: readonly number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
 
 /**
  * Replays the last loaded transactions as scoring requests, `concurrency` in flight at a time: a first pass

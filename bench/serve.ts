@@ -9,7 +9,7 @@ import { DEFAULT_PAGE_REQUESTS } from "../src/serve/prewarm.ts";
 import { openReadOnlyWarehouse } from "../src/serve/read-only.ts";
 import { createServer } from "../src/serve/server.ts";
 import type { Engine, Warehouse } from "../src/warehouse/warehouse.ts";
-import { benchScoreLoad } from "./score-load.ts";
+import { benchScoreLoad, percentile } from "./score-load.ts";
 
 const BIN = fileURLToPath(new URL("../bin/momo.js", import.meta.url));
 const PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -23,27 +23,6 @@ const VARIANTS = [
   "country=SN&region=Dakar&clientType=merchant",
   "service=MERCHANT_PAYMENT",
   "channel=USSD&from=2025-07-01&to=2025-12-31",
-];
-
-/** The dashboard endpoints, as the pages call them (the filters are appended). */
-const ENDPOINTS = [
-  "/api/filters",
-  "/api/kpi/overview",
-  "/api/kpi/timeseries",
-  "/api/kpi/breakdown?by=service",
-  "/api/kpi/breakdown?by=channel",
-  "/api/kpi/breakdown?by=region",
-  "/api/kpi/breakdown?by=clientType&activeClients=true",
-  "/api/fraud/overview",
-  "/api/fraud/timeseries",
-  "/api/fraud/breakdown?by=typology",
-  "/api/fraud/breakdown?by=service",
-  "/api/fraud/scores",
-  "/api/fraud/alerts?limit=25",
-  "/api/clients/segments",
-  "/api/clients/migration",
-  "/api/clients/top?limit=12",
-  "/api/clients/cohorts",
 ];
 
 function run(args: string[], env: NodeJS.ProcessEnv): string {
@@ -136,11 +115,6 @@ async function ensureMlOutputs(config: Config): Promise<void> {
   if (Number(state?.scores) === 0) step("momo ml score", ["ml", "score"]);
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
-
 async function timeRequest(app: FastifyInstance, url: string): Promise<number> {
   const started = performance.now();
   const response = await app.inject({ method: "GET", url });
@@ -176,7 +150,7 @@ async function benchEngine(config: Config, rounds: number): Promise<Figures[]> {
   try {
     const client = await someClient(wh);
     const endpoints = [
-      ...ENDPOINTS,
+      ...DEFAULT_PAGE_REQUESTS,
       `/api/clients/${client.id}`,
       `/api/clients/search?q=${encodeURIComponent(client.name.slice(0, 8))}`,
     ];

@@ -4,6 +4,7 @@ import type { FeatureProgress } from "../features/read.ts";
 import { loadedTimeSplit, type TimeSplit } from "../features/split.ts";
 import type { GbdtModel } from "../gbdt/index.ts";
 import {
+  type ChosenThreshold,
   type Confusion,
   chooseThreshold,
   confusionAt,
@@ -30,9 +31,17 @@ export interface HeldOutMetrics {
   readonly recallByFraudType: GroupRecall[];
 }
 
-/** The operating threshold chosen on the validation rows: best recall at `minPrecision`, else best F1. */
-export function thresholdOnValidation(model: GbdtModel, valid: SplitRows, minPrecision: number) {
-  return chooseThreshold(model.predict(valid.features, valid.rows), valid.labels, { minPrecision });
+/**
+ * The operating threshold chosen on the validation rows (best recall at `minPrecision`, else best F1),
+ * with the validation PR-AUC from the same predictions.
+ */
+export function thresholdOnValidation(
+  model: GbdtModel,
+  valid: SplitRows,
+  minPrecision: number,
+): ChosenThreshold & { readonly prAuc: number } {
+  const scores = model.predict(valid.features, valid.rows);
+  return { ...chooseThreshold(scores, valid.labels, { minPrecision }), prAuc: prAuc(scores, valid.labels) };
 }
 
 export function heldOutMetrics(model: GbdtModel, rows: SplitRows, threshold: number): HeldOutMetrics {

@@ -169,8 +169,7 @@ function trainVariant(
     { valid, onRound: (round) => options.onRound?.(method, round + 1, params.rounds) },
   );
   const trainSeconds = (performance.now() - t0) / 1000;
-  const chosen = thresholdOnValidation(model, valid, options.minPrecision);
-  const validation = { ...chosen, prAuc: heldOutMetrics(model, valid, chosen.threshold).prAuc };
+  const validation = thresholdOnValidation(model, valid, options.minPrecision);
   return {
     model,
     report: {
@@ -180,7 +179,7 @@ function trainVariant(
       bestIteration: model.bestIteration,
       scalePosWeight,
       validation,
-      test: heldOutMetrics(model, test, chosen.threshold),
+      test: heldOutMetrics(model, test, validation.threshold),
     },
   };
 }
