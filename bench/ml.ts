@@ -9,7 +9,7 @@ import { exportFeaturesCsv } from "../src/ml/features/export-csv.ts";
 import { readFeatures } from "../src/ml/features/matrix.ts";
 import { splitRows } from "../src/ml/fraud/datasets.ts";
 import { heldOutMetrics, thresholdOnValidation } from "../src/ml/fraud/evaluate.ts";
-import { trainGbdt } from "../src/ml/gbdt/index.ts";
+import { type GbdtModel, PredictPool, trainGbdt } from "../src/ml/gbdt/index.ts";
 import { kmeans } from "../src/ml/segmentation/kmeans.ts";
 import { lastSummaryDay, readRfm, stageRfm } from "../src/ml/segmentation/rfm.ts";
 import { LogStandardScaler } from "../src/ml/segmentation/scaling.ts";
@@ -71,6 +71,37 @@ function firstBytes(path: string, length: number): string {
 }
 
 const f4 = (x: number) => x.toFixed(4);
+const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
+
+/** Best of five passes over the rows, on one thread and on a pool of one thread per core. */
+async function timePrediction(model: GbdtModel, features: Float32Array, rows: number) {
+  const best = async (predict: () => unknown) => {
+    let wall = Number.POSITIVE_INFINITY;
+    let cpu = Number.POSITIVE_INFINITY;
+    for (let pass = 0; pass < 5; pass++) {
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      await predict();
+      const used = process.cpuUsage(cpu0);
+      wall = Math.min(wall, (performance.now() - t0) / 1000);
+      cpu = Math.min(cpu, (used.user + used.system) / 1e6);
+    }
+    return { wall, cpu };
+  };
+  const one = await best(() => model.predict(features, rows));
+  const pool = await PredictPool.open(model);
+  try {
+    const many = await best(() => pool.predict(features, rows));
+    return {
+      threads: pool.threads,
+      wallRate: rows / many.wall,
+      cpuRate: rows / many.cpu,
+      oneThreadRate: rows / one.wall,
+    };
+  } finally {
+    await pool.close();
+  }
+}
 const s1 = (x: number) => `${x.toFixed(1)} s`;
 
 export async function benchMl(args: string[]): Promise<void> {
@@ -116,13 +147,7 @@ export async function benchMl(args: string[]): Promise<void> {
     const oursTrain = (performance.now() - t0) / 1000;
     const chosen = thresholdOnValidation(model, valid, 0.92);
     const ours = heldOutMetrics(model, test, chosen.threshold);
-    t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    model.predict(test.features, test.rows);
-    const cpu = process.cpuUsage(cpu0);
-    const predictRate = test.rows / ((performance.now() - t0) / 1000);
-    const predictCpuRate = test.rows / ((cpu.user + cpu.system) / 1e6);
-
+    const scoring = await timePrediction(model, test.features, test.rows);
     console.log("XGBoost: same CSV, same parameters, 2 threads ...");
     const xgb = JSON.parse(
       run(PY, [
@@ -194,10 +219,10 @@ export async function benchMl(args: string[]): Promise<void> {
       ["test precision at threshold", f4(ours.precision), f4(xgb.test.precision), "brief: 0.92"],
       ["test recall at threshold", f4(ours.recall), f4(xgb.test.recall), ""],
       [
-        "batch scoring (wall)",
-        `${Math.round(predictRate).toLocaleString("en-US")} rows/s`,
+        `batch scoring, ${scoring.threads} threads (wall)`,
+        `${n0(scoring.wallRate)} rows/s`,
         "",
-        `${Math.round(predictCpuRate).toLocaleString("en-US")} rows per CPU second (target >= 200,000 rows/s)`,
+        `${n0(scoring.cpuRate)} rows per CPU second; one thread ${n0(scoring.oneThreadRate)} rows/s (target >= 200,000 rows/s)`,
       ],
       [
         "K-means inertia (k=5, 10 restarts)",

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/generate/rng.ts";
 import { binMatrix, computeCuts } from "../../src/ml/gbdt/binning.ts";
-import { type Dataset, GbdtModel, type RoundMetrics, trainGbdt } from "../../src/ml/gbdt/index.ts";
+import {
+  type Dataset,
+  GbdtModel,
+  PredictPool,
+  type RoundMetrics,
+  trainGbdt,
+} from "../../src/ml/gbdt/index.ts";
 import { marginLogloss, sigmoid } from "../../src/ml/gbdt/objective.ts";
 import { leafOf } from "../../src/ml/gbdt/tree.ts";
 import { Workspace } from "../../src/ml/gbdt/workspace.ts";
@@ -113,6 +119,23 @@ describe("batch prediction", () => {
       const model = trainGbdt(train, { rounds: 12, maxDepth, minChildWeight: 0, learningRate: 0.5 });
       expect(Math.max(...model.trees.map((t) => t.feature.length))).toBeGreaterThan(maxDepth);
       expect(model.predictRaw(test.features, test.rows)).toEqual(walked(model, test.features, test.rows));
+    }
+  });
+
+  it("predicts over worker threads exactly as on one thread, missing values included", async () => {
+    const train = dataset(3000, 3, 24, rule);
+    const model = trainGbdt(train, { rounds: 20, maxDepth: 5, learningRate: 0.3 });
+    const many = dataset(20_011, 3, 25, rule);
+    for (let i = 2; i < many.features.length; i += 7) many.features[i] = Number.NaN;
+    const pool = await PredictPool.open(model, 2);
+    try {
+      expect(pool.threads).toBe(2);
+      expect(await pool.predict(many.features, many.rows)).toEqual(model.predict(many.features, many.rows));
+      const few = many.features.subarray(0, 30);
+      expect(await pool.predict(few, 10)).toEqual(model.predict(few, 10));
+      await expect(pool.predict(many.features, many.rows + 1)).rejects.toThrow(/expected rows × 3/);
+    } finally {
+      await pool.close();
     }
   });
 

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import { FEATURE_NAMES } from "../features/catalog.ts";
 import { type FeatureProgress, forEachFeatureBatch, planFeatures } from "../features/read.ts";
-import { GbdtModel } from "../gbdt/index.ts";
+import { GbdtModel, PredictPool } from "../gbdt/index.ts";
 import { type RegisteredModel, requireModel } from "../registry.ts";
 
 export interface ScoreOptions {
@@ -57,6 +57,7 @@ export async function scoreFraud(wh: Warehouse, options: ScoreOptions = {}): Pro
   const plan = await planFeatures(wh, { from: options.from, to: options.to });
   const dir = mkdtempSync(join(tmpdir(), "momo-score-"));
   const path = join(dir, "scores.tsv");
+  const pool = await PredictPool.open(model);
   try {
     const out = createWriteStream(path);
     let predictSeconds = 0;
@@ -68,7 +69,7 @@ export async function scoreFraud(wh: Warehouse, options: ScoreOptions = {}): Pro
       async (batch) => {
         const t0 = performance.now();
         const values = new Float32Array(batch.values);
-        const scores = model.predict(values, batch.rows);
+        const scores = await pool.predict(values, batch.rows);
         let text = "";
         for (let r = 0; r < batch.rows; r++) {
           const score = scores[r] as number;
@@ -117,6 +118,7 @@ export async function scoreFraud(wh: Warehouse, options: ScoreOptions = {}): Pro
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
+    await pool.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

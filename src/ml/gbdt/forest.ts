@@ -18,11 +18,13 @@ export class Forest {
   readonly #trees: number;
   // Breadth-first layout (any depth): child indices absolute, the right child at left + 1.
   readonly #feature: Int32Array;
-  readonly #threshold: Float32Array;
+  readonly #threshold: Float64Array;
   readonly #missingRight: Uint8Array;
   readonly #left: Int32Array;
   readonly #value: Float64Array;
   readonly #roots: Int32Array;
+  // Heap layout: the column each split reads in a block's doubled rows, 2·feature + (missing goes right).
+  readonly #column: Int32Array;
 
   constructor(trees: readonly Tree[], cols: number) {
     this.#cols = cols;
@@ -31,12 +33,13 @@ export class Forest {
     this.#heap = this.#depth <= MAX_HEAP_DEPTH;
     const internal = this.#heap ? 2 ** this.#depth - 1 : 0;
     const total = this.#heap ? internal * trees.length : trees.reduce((n, t) => n + t.feature.length, 0);
-    this.#feature = new Int32Array(total);
-    this.#threshold = new Float32Array(total);
-    this.#missingRight = new Uint8Array(total);
+    this.#feature = new Int32Array(this.#heap ? 0 : total);
+    this.#threshold = new Float64Array(total);
+    this.#missingRight = new Uint8Array(this.#heap ? 0 : total);
     this.#left = new Int32Array(this.#heap ? 0 : total);
     this.#value = new Float64Array(this.#heap ? 2 ** this.#depth * trees.length : total);
     this.#roots = new Int32Array(trees.length);
+    this.#column = new Int32Array(this.#heap ? total : 0);
     let offset = 0;
     trees.forEach((tree, t) => {
       if (this.#heap) this.#placeHeap(tree, t * internal, t * 2 ** this.#depth, 0, 0, 0);
@@ -62,15 +65,14 @@ export class Forest {
     }
     const f = tree.feature[node] as number;
     if (f < 0) {
-      // A leaf above the bottom: a split every row passes on the left (x < +∞; NaN goes left too).
+      // A leaf above the bottom: a split whose two sides hold the same leaf (threshold +∞ sends rows left).
       this.#threshold[base + at] = Number.POSITIVE_INFINITY;
       this.#placeHeap(tree, base, leafBase, node, 2 * at + 1, depth + 1);
       this.#placeHeap(tree, base, leafBase, node, 2 * at + 2, depth + 1);
       return;
     }
-    this.#feature[base + at] = f;
     this.#threshold[base + at] = tree.threshold[node] as number;
-    this.#missingRight[base + at] = tree.defaultLeft[node] === 1 ? 0 : 1;
+    this.#column[base + at] = 2 * f + (tree.defaultLeft[node] === 1 ? 0 : 1);
     const left = tree.left[node] as number;
     this.#placeHeap(tree, base, leafBase, left, 2 * at + 1, depth + 1);
     this.#placeHeap(tree, base, leafBase, left + 1, 2 * at + 2, depth + 1);
@@ -99,7 +101,8 @@ export class Forest {
           const x = features[at + f] as number;
           node =
             (left[node] as number) +
-            (+(x >= (threshold[node] as number)) | ((missingRight[node] as number) & +Number.isNaN(x)));
+            (+(x >= (threshold[node] as number)) |
+              ((missingRight[node] as number) & +!(x < (threshold[node] as number))));
           f = feature[node] as number;
         }
         sum += value[node] as number;
@@ -108,32 +111,42 @@ export class Forest {
     }
   }
 
-  // Each step moves a path one level down: right when v ≥ threshold, or when v is missing and goes right.
-  // Written with + and | rather than ?: so that it compiles without branches (measured 1.6× faster).
+  // Each step moves a path one level down: right when v ≥ threshold. A block's rows are first copied twice
+  // per feature, missing values as +∞ in one copy and −∞ in the other, and each split reads the copy that
+  // sends missing values its way: no missing-value test in the walk. Written with + rather than ?: so that
+  // it compiles without branches (measured 1.6× faster), and a NaN test in the walk cost another 1.4×.
   #addHeap(out: Float64Array, x: Float32Array, rows: number): void {
     const cols = this.#cols;
+    const wide = 2 * cols;
     const depth = this.#depth;
     const internal = 2 ** depth - 1;
     const leaves = 2 ** depth;
-    const f = this.#feature;
+    const c = this.#column;
     const th = this.#threshold;
-    const mr = this.#missingRight;
     const value = this.#value;
+    const xs = new Float64Array(BLOCK_ROWS * wide);
     for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
       const r1 = Math.min(rows, r0 + BLOCK_ROWS);
+      for (let i = r0 * cols, o = 0; i < r1 * cols; i++, o += 2) {
+        const v = x[i] as number;
+        const missing = v !== v;
+        xs[o] = missing ? Number.NEGATIVE_INFINITY : v;
+        xs[o + 1] = missing ? Number.POSITIVE_INFINITY : v;
+      }
       for (let t = 0; t < this.#trees; t++) {
         const base = t * internal;
         const leaf = t * leaves - internal;
         let r = r0;
         for (; r + LANES <= r1; r += LANES) {
-          const a0 = r * cols;
-          const a1 = a0 + cols;
-          const a2 = a1 + cols;
-          const a3 = a2 + cols;
-          const a4 = a3 + cols;
-          const a5 = a4 + cols;
-          const a6 = a5 + cols;
-          const a7 = a6 + cols;
+          const rb = (r - r0) * wide;
+          const a0 = rb;
+          const a1 = a0 + wide;
+          const a2 = a1 + wide;
+          const a3 = a2 + wide;
+          const a4 = a3 + wide;
+          const a5 = a4 + wide;
+          const a6 = a5 + wide;
+          const a7 = a6 + wide;
           let n0 = 0;
           let n1 = 0;
           let n2 = 0;
@@ -144,46 +157,22 @@ export class Forest {
           let n7 = 0;
           for (let d = 0; d < depth; d++) {
             // All eight loads first, so they are in flight together before any comparison.
-            const v0 = x[a0 + (f[base + n0] as number)] as number;
-            const v1 = x[a1 + (f[base + n1] as number)] as number;
-            const v2 = x[a2 + (f[base + n2] as number)] as number;
-            const v3 = x[a3 + (f[base + n3] as number)] as number;
-            const v4 = x[a4 + (f[base + n4] as number)] as number;
-            const v5 = x[a5 + (f[base + n5] as number)] as number;
-            const v6 = x[a6 + (f[base + n6] as number)] as number;
-            const v7 = x[a7 + (f[base + n7] as number)] as number;
-            n0 =
-              2 * n0 +
-              1 +
-              (+(v0 >= (th[base + n0] as number)) | ((mr[base + n0] as number) & +Number.isNaN(v0)));
-            n1 =
-              2 * n1 +
-              1 +
-              (+(v1 >= (th[base + n1] as number)) | ((mr[base + n1] as number) & +Number.isNaN(v1)));
-            n2 =
-              2 * n2 +
-              1 +
-              (+(v2 >= (th[base + n2] as number)) | ((mr[base + n2] as number) & +Number.isNaN(v2)));
-            n3 =
-              2 * n3 +
-              1 +
-              (+(v3 >= (th[base + n3] as number)) | ((mr[base + n3] as number) & +Number.isNaN(v3)));
-            n4 =
-              2 * n4 +
-              1 +
-              (+(v4 >= (th[base + n4] as number)) | ((mr[base + n4] as number) & +Number.isNaN(v4)));
-            n5 =
-              2 * n5 +
-              1 +
-              (+(v5 >= (th[base + n5] as number)) | ((mr[base + n5] as number) & +Number.isNaN(v5)));
-            n6 =
-              2 * n6 +
-              1 +
-              (+(v6 >= (th[base + n6] as number)) | ((mr[base + n6] as number) & +Number.isNaN(v6)));
-            n7 =
-              2 * n7 +
-              1 +
-              (+(v7 >= (th[base + n7] as number)) | ((mr[base + n7] as number) & +Number.isNaN(v7)));
+            const v0 = xs[a0 + (c[base + n0] as number)] as number;
+            const v1 = xs[a1 + (c[base + n1] as number)] as number;
+            const v2 = xs[a2 + (c[base + n2] as number)] as number;
+            const v3 = xs[a3 + (c[base + n3] as number)] as number;
+            const v4 = xs[a4 + (c[base + n4] as number)] as number;
+            const v5 = xs[a5 + (c[base + n5] as number)] as number;
+            const v6 = xs[a6 + (c[base + n6] as number)] as number;
+            const v7 = xs[a7 + (c[base + n7] as number)] as number;
+            n0 = 2 * n0 + 1 + +(v0 >= (th[base + n0] as number));
+            n1 = 2 * n1 + 1 + +(v1 >= (th[base + n1] as number));
+            n2 = 2 * n2 + 1 + +(v2 >= (th[base + n2] as number));
+            n3 = 2 * n3 + 1 + +(v3 >= (th[base + n3] as number));
+            n4 = 2 * n4 + 1 + +(v4 >= (th[base + n4] as number));
+            n5 = 2 * n5 + 1 + +(v5 >= (th[base + n5] as number));
+            n6 = 2 * n6 + 1 + +(v6 >= (th[base + n6] as number));
+            n7 = 2 * n7 + 1 + +(v7 >= (th[base + n7] as number));
           }
           out[r] = (out[r] as number) + (value[leaf + n0] as number);
           out[r + 1] = (out[r + 1] as number) + (value[leaf + n1] as number);
@@ -195,13 +184,10 @@ export class Forest {
           out[r + 7] = (out[r + 7] as number) + (value[leaf + n7] as number);
         }
         for (; r < r1; r++) {
-          const at = r * cols;
+          const at = (r - r0) * wide;
           let n = 0;
-          for (let d = 0; d < depth; d++) {
-            const v = x[at + (f[base + n] as number)] as number;
-            n =
-              2 * n + 1 + (+(v >= (th[base + n] as number)) | ((mr[base + n] as number) & +Number.isNaN(v)));
-          }
+          for (let d = 0; d < depth; d++)
+            n = 2 * n + 1 + +((xs[at + (c[base + n] as number)] as number) >= (th[base + n] as number));
           out[r] = (out[r] as number) + (value[leaf + n] as number);
         }
       }
