@@ -129,7 +129,7 @@ export class Forest {
       const r1 = Math.min(rows, r0 + BLOCK_ROWS);
       for (let i = r0 * cols, o = 0; i < r1 * cols; i++, o += 2) {
         const v = x[i] as number;
-        const missing = v !== v;
+        const missing = Number.isNaN(v);
         xs[o] = missing ? Number.NEGATIVE_INFINITY : v;
         xs[o + 1] = missing ? Number.POSITIVE_INFINITY : v;
       }
