@@ -88,6 +88,16 @@ export class RejectBuffer {
     this.#rejected = 0;
   }
 
+  /** The pending rejects, handed over and forgotten (a worker sends them to the main thread). */
+  take(): Reject[] {
+    return this.#pending.splice(0, this.#pending.length);
+  }
+
+  /** Queues rejects found elsewhere (by a staging worker) for the next flush. */
+  addAll(rejects: readonly Reject[]): void {
+    for (const r of rejects) this.#pending.push(r);
+  }
+
   async flush(wh: Warehouse, batchId: number): Promise<number> {
     if (this.#pending.length === 0) return 0;
     const rows = this.#pending.map((r) => [

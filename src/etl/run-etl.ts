@@ -1,4 +1,6 @@
-import { dirname } from "node:path";
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { initWarehouse } from "../init/init-warehouse.ts";
 import type { SqlValue, TableRef, Warehouse } from "../warehouse/warehouse.ts";
 import {
@@ -36,6 +38,8 @@ import {
   TX_STAGE_DDL,
   VERSION_STAGE_DDL,
 } from "./stage.ts";
+import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
+import { traced } from "./trace.ts";
 import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
 
 export const ETL_STAGES = ["checksum", "clients", "changes", "transactions", "summary"] as const;
@@ -357,16 +361,78 @@ class BatchRun {
     return applyClientChanges(tx, this.#id, this.#refs);
   }
 
+  /**
+   * Generated transaction files: worker threads (one per core) read and check whole files in parallel,
+   * each writing the staging lines of what passes to a temporary file; the engine then bulk-loads those
+   * files (DuckDB's parallel CSV reader, PostgreSQL's COPY) and the group is published.
+   */
   async #loadTransactions(files: readonly InputFile[]): Promise<void> {
     const progress = { done: 0, total: sum(files) };
-    for (const group of stageGroups(files)) {
-      const howFor = (file: InputFile) => {
-        const ctx = this.#context(file);
-        return this.#transactionStage((r) => this.#numbered(checkTransaction(r, ctx)));
-      };
-      await this.#stageFiles(group, howFor, progress);
-      await this.#publishStaged();
+    const pool = new StagePool({ refs: this.#refs, now: this.#now });
+    const signal = this.#options.signal;
+    let ordinal = 0;
+    try {
+      for (const group of stageGroups(files)) {
+        if (signal?.aborted) throw new EtlInterrupted("interrupted while reading transactions");
+        const dir = mkdtempSync(join(tmpdir(), "momo-stage-"));
+        const first = ordinal;
+        ordinal += group.length;
+        try {
+          const staged = await traced("stage: workers", () =>
+            pool
+              .run(
+                group,
+                (i) => (first + i + 1) * FILE_ROW_SPAN,
+                (i) => join(dir, `part-${String(i).padStart(5, "0")}.tsv`),
+                (bytes, records) => {
+                  progress.done += bytes;
+                  this.#read.transaction += records;
+                  this.#report({
+                    stage: "transactions",
+                    done: progress.done,
+                    total: progress.total,
+                    records: this.#read.transaction,
+                  });
+                },
+                signal,
+              )
+              .catch((error: unknown) => {
+                if (error instanceof StageAborted)
+                  throw new EtlInterrupted("interrupted while reading transactions");
+                throw error;
+              }),
+          );
+          this.#rejects.addAll(rejectsOf(staged));
+          await this.#rejects.flush(this.#tx, this.#id);
+          const outs = staged.results.flatMap((r) => (r.out === null ? [] : [r.out]));
+          await traced("stage: bulk load", () => this.#loadStagedFiles(dir, outs));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        await this.#publishStaged();
+      }
+    } finally {
+      await pool.close();
     }
+  }
+
+  /** Bulk-loads the staging files the workers wrote into dwh_stage.transactions. */
+  async #loadStagedFiles(dir: string, outs: readonly string[]): Promise<void> {
+    if (outs.length === 0) return;
+    const tx = this.#tx;
+    const columns = TX_STAGE_COLUMNS.join(", ");
+    if (tx.engine === "duckdb") {
+      const glob = join(dir, "*.tsv").replaceAll("'", "''");
+      await tx.exec(
+        `COPY dwh_stage.transactions (${columns}) FROM '${glob}'
+           (FORMAT csv, DELIMITER '\t', QUOTE '', ESCAPE '', HEADER false, NULL '\\N')`,
+      );
+      return;
+    }
+    async function* text(): AsyncGenerator<string> {
+      for (const out of outs) yield* createReadStream(out, { encoding: "utf8", highWaterMark: 1 << 20 });
+    }
+    await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, text());
   }
 
   async #loadPaysim(files: readonly InputFile[]): Promise<void> {
@@ -423,13 +489,15 @@ class BatchRun {
   async #publishStaged(): Promise<void> {
     const tx = this.#tx;
     await this.#dialect.analyze(tx, STAGE.transactions);
-    await tx.exec(VERDICTS_SQL);
+    await traced("publish: verdicts", () => tx.exec(VERDICTS_SQL));
     await tx.exec(verdictRejectsSql(this.#id));
-    await tx.exec(`
+    await traced("publish: touched days", () =>
+      tx.exec(`
       INSERT INTO dwh_stage.touched_days (date_key)
       SELECT DISTINCT s.date_key FROM dwh_stage.transactions AS s
-       WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)`);
-    await publishFacts(tx, this.#id);
+       WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)`),
+    );
+    await traced("publish: facts", () => publishFacts(tx, this.#id));
     await tx.exec("TRUNCATE dwh_stage.transactions; TRUNCATE dwh_stage.transaction_verdicts");
   }
 
@@ -478,6 +546,9 @@ class BatchRun {
 function sum(files: readonly InputFile[]): number {
   return files.reduce((total, f) => total + f.bytes, 0);
 }
+
+/** Row numbers of the i-th transaction file of a batch start after (i + 1) × this: load order across files. */
+const FILE_ROW_SPAN = 2 ** 32;
 
 /** Input bytes staged together: whole months, grouped until about this much, so memory stays bounded. */
 const STAGE_GROUP_BYTES = 512 * 1024 ** 2;
