@@ -2,6 +2,7 @@ import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initWarehouse } from "../init/init-warehouse.ts";
+import { refreshServingAggregates } from "../warehouse/serving-aggregates.ts";
 import type { SqlValue, TableRef, Warehouse } from "../warehouse/warehouse.ts";
 import {
   type BatchCounts,
@@ -238,6 +239,7 @@ class BatchRun {
     const days = await this.#timed("summary", async () => {
       this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
       const rebuilt = await rebuildSummary(tx, this.#id);
+      await refreshServingAggregates(tx);
       this.#report({ stage: "summary", done: 1, total: 1, records: rebuilt });
       return rebuilt;
     });

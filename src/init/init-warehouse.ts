@@ -1,4 +1,5 @@
 import { applySchema, WAREHOUSE_SCHEMA } from "../warehouse/schema.ts";
+import { backfillServingAggregates } from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { REFERENCE_DIMENSIONS } from "./reference-dimensions.ts";
 import { type SeedResult, seedTable } from "./seed-table.ts";
@@ -28,6 +29,7 @@ export async function initWarehouse(
         ),
       );
     }
+    if (await backfillServingAggregates(tx)) onStep(`${WAREHOUSE_SCHEMA} dashboard aggregates (built once)`);
     return { models, dimensions };
   });
 }

@@ -31,7 +31,21 @@ export interface FactColumns {
   readonly channelKey?: string;
   /** For the fraud scores: service and channel filters go through the transaction. */
   readonly transactionKey?: string;
+  /** Aggregates that carry the client's region and type themselves rather than keys to them. */
+  readonly countryCode?: string;
+  readonly regionName?: string;
+  readonly clientType?: string;
 }
+
+export const DAILY_KPI_COLUMNS = (alias: string): FactColumns => ({
+  dateKey: `${alias}.date_key`,
+  clientKey: `${alias}.client_key`,
+  serviceKey: `${alias}.service_key`,
+  channelKey: `${alias}.channel_key`,
+  countryCode: `${alias}.country_code`,
+  regionName: `${alias}.region_name`,
+  clientType: `${alias}.client_type`,
+});
 
 export const SUMMARY_COLUMNS = (alias: string): FactColumns => ({
   dateKey: `${alias}.date_key`,
@@ -65,15 +79,22 @@ export function filterConditions(
 ): string[] {
   const where = range ? [`${columns.dateKey} BETWEEN ${p.int(range.fromKey)} AND ${p.int(range.toKey)}`] : [];
   const clientConditions: string[] = [];
-  if (filters.country !== undefined) {
+  if (filters.country !== undefined && columns.countryCode && columns.regionName) {
+    where.push(`${columns.countryCode} = ${p.add(filters.country)}`);
+    if (filters.region !== undefined) where.push(`${columns.regionName} = ${p.add(filters.region)}`);
+  } else if (filters.country !== undefined) {
     const geography = [`country_code = ${p.add(filters.country)}`];
     if (filters.region !== undefined) geography.push(`region_name = ${p.add(filters.region)}`);
     const keys = `SELECT geography_key FROM dwh.dim_geography WHERE ${geography.join(" AND ")}`;
     if (columns.geographyKey) where.push(`${columns.geographyKey} IN (${keys})`);
     else clientConditions.push(`geography_key IN (${keys})`);
   }
-  if (filters.clientType !== undefined) clientConditions.push(`client_type = ${p.add(filters.clientType)}`);
+  if (filters.clientType !== undefined && columns.clientType)
+    where.push(`${columns.clientType} = ${p.add(filters.clientType)}`);
+  else if (filters.clientType !== undefined)
+    clientConditions.push(`client_type = ${p.add(filters.clientType)}`);
   if (filters.segment !== undefined && filters.segmentAsOf !== undefined) {
+    if (columns.clientType) throw new Error("the segment filter needs a fact with client ids");
     const ids = `SELECT client_id FROM dwh.client_segments
                   WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)}`;
     if (columns.clientId) where.push(`${columns.clientId} IN (${ids})`);
@@ -104,11 +125,16 @@ export function filterConditions(
   return where.length > 0 ? where : ["TRUE"];
 }
 
-/** Which fact a KPI query reads: the daily client summary whenever the filters allow it. */
-export type KpiSource = "daily_summary" | "transactions";
+/**
+ * Which table a KPI query reads: the daily KPI aggregate (day × region × client type × service × channel)
+ * unless a filter needs the clients themselves (segment), then the daily client summary, or the transaction
+ * fact when the summary lacks the service or channel.
+ */
+export type KpiSource = "daily_kpi" | "daily_summary" | "transactions";
 
 /** FROM clause of a KPI source; the transaction fact comes with its status (alias st) for success. */
 export function kpiFrom(source: KpiSource, alias: string): string {
+  if (source === "daily_kpi") return `dwh.agg_daily_kpi AS ${alias}`;
   return source === "daily_summary"
     ? `dwh.fact_daily_client_summary AS ${alias}`
     : `dwh.fact_transactions AS ${alias}
@@ -116,6 +142,7 @@ export function kpiFrom(source: KpiSource, alias: string): string {
 }
 
 export function kpiColumns(source: KpiSource, alias: string): FactColumns {
+  if (source === "daily_kpi") return DAILY_KPI_COLUMNS(alias);
   return source === "daily_summary" ? SUMMARY_COLUMNS(alias) : TRANSACTION_COLUMNS(alias);
 }
 
@@ -127,7 +154,7 @@ function kpiMeasures(source: KpiSource, alias: string): string {
   const success = (expr: string) => `CASE WHEN st.status_group = 'success' THEN ${expr} ELSE 0 END`;
   const fraud = (expr: string) => `CASE WHEN ${alias}.is_fraud THEN ${expr} ELSE 0 END`;
   const measures: Record<(typeof MEASURES)[number], string> =
-    source === "daily_summary"
+    source !== "transactions"
       ? {
           transactions: `SUM(${alias}.tx_count)`,
           successful: `SUM(${alias}.success_count)`,
@@ -201,6 +228,8 @@ export async function kpiRows(wh: Warehouse, q: KpiSelect, values: readonly SqlV
   const rows = await wh.query(kpiSelect(q), values);
   if (!q.activeClients) return rows;
   if (q.limit) throw new Error("active clients are not counted for a limited KPI query");
+  if (q.source === "daily_kpi")
+    throw new Error("the daily KPI aggregate has no clients: see active-clients.ts");
   const names = (q.groups ?? []).map((g) => g.name);
   const key = (row: Row) => JSON.stringify(names.map((name) => row[name]));
   const counts = await wh.query(activeClientsSelect(q), values);

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import { REFERENCE_DIMENSIONS } from "../../src/init/reference-dimensions.ts";
-import { DIMENSION_TABLES, FACT_TABLES, ML_TABLES, VIEWS } from "../../src/warehouse/schema.ts";
+import {
+  DIMENSION_TABLES,
+  FACT_TABLES,
+  ML_TABLES,
+  SERVING_TABLES,
+  VIEWS,
+} from "../../src/warehouse/schema.ts";
 import type { Engine, Row, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
 
@@ -49,11 +55,13 @@ const UNDOCUMENTED_COLUMNS: Record<Engine, string> = {
 
 for (const engine of ENGINES_UNDER_TEST) {
   describe(`momo init on ${engine}`, () => {
-    it("creates the 9 tables and 2 views of the star schema and the 3 ML output tables, with comments", async () => {
+    it("creates the 9 tables and 2 views of the star schema, the 3 ML output tables and the 3 dashboard aggregates, with comments", async () => {
       const catalog = await warehouse(engine).catalog(["dwh"]);
       const tables = catalog.tables.filter((t) => t.kind === "table").map((t) => t.name);
       const views = catalog.tables.filter((t) => t.kind === "view").map((t) => t.name);
-      expect(tables.sort()).toEqual([...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES].sort());
+      expect(tables.sort()).toEqual(
+        [...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES, ...SERVING_TABLES].sort(),
+      );
       expect(views.sort()).toEqual([...VIEWS].sort());
       for (const t of catalog.tables) expect(t.comment?.length ?? 0, t.name).toBeGreaterThan(30);
     });
@@ -136,7 +144,7 @@ for (const engine of ENGINES_UNDER_TEST) {
 
 describe.runIf(ENGINES_UNDER_TEST.length === 2)("DuckDB and PostgreSQL side by side", () => {
   it("have the same columns, in the same order, with the same nullability", async () => {
-    for (const table of [...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES]) {
+    for (const table of [...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES, ...SERVING_TABLES]) {
       expect(await columnsOf(warehouse("postgres"), table), table).toEqual(
         await columnsOf(warehouse("duckdb"), table),
       );

@@ -121,7 +121,7 @@ for (const engine of ENGINES_UNDER_TEST) {
         const body = await get("/api/kpi/overview");
         expect(body.filters).toEqual({ from: "2025-10-03", to: "2025-12-31" });
         expect(body.previousPeriod).toEqual({ from: "2025-07-05", to: "2025-10-02" });
-        expect(body.source).toBe("daily_summary");
+        expect(body.source).toBe("daily_kpi");
         expect(body.current).toMatchObject(await factKpis("2025-10-03", "2025-12-31"));
         expect(body.previous).toMatchObject(await factKpis("2025-07-05", "2025-10-02"));
         expect(body.current.successRate).toBeCloseTo(body.current.successful / body.current.transactions, 12);

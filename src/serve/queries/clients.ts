@@ -3,7 +3,7 @@ import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
 import { filterConditions, type Kpis, kpiColumns, kpiFrom, kpiSelect, kpisFrom, SqlParams } from "../sql.ts";
-import { kpiSource } from "./kpi.ts";
+import { clientLevelSource } from "./kpi.ts";
 
 /** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
 function clientLevel(filters: Filters): Filters {
@@ -137,7 +137,7 @@ export async function topClients(
   limit: number,
   reference: Reference,
 ): Promise<TopClient[]> {
-  const source = kpiSource(filters);
+  const source = clientLevelSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
   const ranked = kpiSelect({
@@ -204,7 +204,7 @@ export async function registrationCohorts(
   const first = reference.dataRange.first;
   if (first === null) return { months: [], cohorts: [] };
   const firstMonth = `${first.slice(0, 7)}-01`;
-  const source = kpiSource(filters);
+  const source = clientLevelSource(filters);
   const p = new SqlParams();
   const start = p.date(firstMonth);
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));

@@ -1,4 +1,5 @@
 import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { type ActivityGroup, activeClientsByRange, activityCovers } from "../active-clients.ts";
 import { keyToDate, previousPeriod } from "../dates.ts";
 import { type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
 import type { Grain } from "../params.ts";
@@ -14,7 +15,14 @@ import {
 } from "../sql.ts";
 import { formatPeriod, periodLabel } from "./periods.ts";
 
+/** The daily KPI aggregate unless the filters name a segment (which needs the clients). */
 export function kpiSource(filters: Filters): KpiSource {
+  if (filters.segment === undefined) return "daily_kpi";
+  return clientLevelSource(filters);
+}
+
+/** The fact with a row per client (and day) the filters allow: what distinct clients are counted on. */
+export function clientLevelSource(filters: Filters): KpiSource {
   return needsTransactions(filters) ? "transactions" : "daily_summary";
 }
 
@@ -32,10 +40,12 @@ export async function kpiOverview(
   filters: Filters,
   options: { activeClients?: boolean } = {},
 ): Promise<KpiOverview> {
-  const source = kpiSource(filters);
-  const p = new SqlParams();
+  const withActive = options.activeClients ?? true;
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
+  const byActivity = withActive && activityCovers(filters);
+  const source = withActive && !byActivity ? clientLevelSource(filters) : kpiSource(filters);
+  const p = new SqlParams();
   const inPeriod = `x.date_key >= ${p.int(range.fromKey)}`;
   const where = filterConditions(p, filters, kpiColumns(source, "x"), {
     fromKey: before.fromKey,
@@ -48,12 +58,16 @@ export async function kpiOverview(
       alias: "x",
       where,
       groups: [{ expr: inPeriod, name: "is_current" }],
-      activeClients: options.activeClients ?? true,
+      activeClients: withActive && !byActivity,
     },
     p.values,
   );
+  if (byActivity) {
+    const [current, previous] = (await activeClientsByRange(wh, filters, [range, before])).get("") ?? [0, 0];
+    for (const row of rows) row.active_clients = row.is_current ? current : previous;
+  }
   // A period without rows has no group: its KPIs are zeros.
-  const none = (options.activeClients ?? true) ? { active_clients: 0 } : {};
+  const none = withActive ? { active_clients: 0 } : {};
   const period = (current: boolean) => rows.find((r) => r.is_current === current) ?? none;
   return {
     source,
@@ -82,7 +96,8 @@ export async function kpiTimeSeries(
   grain: Grain,
   options: { activeClients?: boolean } = {},
 ): Promise<TimeSeries> {
-  const source = kpiSource(filters);
+  // Distinct clients per period need a row per client: the summary or the transactions.
+  const source = options.activeClients ? clientLevelSource(filters) : kpiSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
   const rows = await kpiRows(
@@ -161,6 +176,30 @@ const GROUPS: Record<Breakdown, { join: string; key: string; label: string; need
   },
 };
 
+/** The same groups on the daily KPI aggregate, which holds country, region and client type itself. */
+const KPI_AGGREGATE_GROUPS: Record<Breakdown, { join: string; key: string; label: string }> = {
+  service: GROUPS.service,
+  channel: GROUPS.channel,
+  country: {
+    join: `JOIN (SELECT DISTINCT country_code, country_name FROM dwh.dim_geography) AS g
+             ON g.country_code = x.country_code`,
+    key: "x.country_code",
+    label: "g.country_name",
+  },
+  region: {
+    join: "",
+    key: "x.country_code || ':' || x.region_name",
+    label: "x.region_name || ' (' || x.country_code || ')'",
+  },
+  clientType: { join: "", key: "x.client_type", label: "x.client_type" },
+};
+
+const ACTIVITY_GROUP_OF: Partial<Record<Breakdown, ActivityGroup>> = {
+  country: "country",
+  region: "region",
+  clientType: "clientType",
+};
+
 /** KPIs per service, channel, country, region or client type, largest value first. */
 export async function kpiBreakdown(
   wh: Warehouse,
@@ -169,10 +208,17 @@ export async function kpiBreakdown(
   reference: Reference,
   options: { activeClients?: boolean } = {},
 ): Promise<BreakdownResult> {
-  const group = GROUPS[by];
-  const source: KpiSource = group.needsTransactions ? "transactions" : kpiSource(filters);
+  const withActive = options.activeClients ?? false;
+  const activityGroup = ACTIVITY_GROUP_OF[by];
+  const byActivity = withActive && activityGroup !== undefined && activityCovers(filters);
+  let source = kpiSource(filters);
+  if (withActive && !byActivity)
+    source = GROUPS[by].needsTransactions ? "transactions" : clientLevelSource(filters);
+  if (source === "daily_summary" && GROUPS[by].needsTransactions) source = "transactions";
+  const group = source === "daily_kpi" ? KPI_AGGREGATE_GROUPS[by] : GROUPS[by];
   const p = new SqlParams();
-  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const range = rangeOf(filters);
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), range);
   const rows = await kpiRows(
     wh,
     {
@@ -184,10 +230,14 @@ export async function kpiBreakdown(
         { expr: group.key, name: "item_key" },
         { expr: group.label, name: "item_label" },
       ],
-      activeClients: options.activeClients ?? false,
+      activeClients: withActive && !byActivity,
     },
     p.values,
   );
+  if (byActivity) {
+    const counts = await activeClientsByRange(wh, filters, [range], activityGroup);
+    for (const row of rows) row.active_clients = counts.get(String(row.item_key))?.[0] ?? 0;
+  }
   const items = rows.map((row): BreakdownItem => {
     const key = String(row.item_key);
     const item = { key, label: String(row.item_label), ...kpisFrom(row) };

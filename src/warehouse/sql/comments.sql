@@ -245,3 +245,26 @@ COMMENT ON COLUMN dwh.client_segments.m_score IS 'Monetary quintile, 5 = highest
 COMMENT ON COLUMN dwh.client_segments.segment_id IS 'K-means cluster number within the model version.';
 COMMENT ON COLUMN dwh.client_segments.segment_name IS 'Name given to the cluster from its centroid: Champions, Loyal, Potential, At risk or Dormant.';
 COMMENT ON COLUMN dwh.client_segments.centroid_distance IS 'Distance from the client to its cluster centre in standardised log-RFM space.';
+
+COMMENT ON TABLE dwh.agg_daily_kpi IS 'Dashboard aggregate: the KPIs of each day per region, client type, service and channel, rebuilt by the ETL for the days a batch touches.';
+COMMENT ON COLUMN dwh.agg_daily_kpi.date_key IS 'Day, YYYYMMDD (dwh.dim_date).';
+COMMENT ON COLUMN dwh.agg_daily_kpi.country_code IS 'Country of the client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_daily_kpi.region_name IS 'Region of the client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_daily_kpi.client_type IS 'Client type of the client version (dwh.dim_client).';
+COMMENT ON COLUMN dwh.agg_daily_kpi.service_key IS 'Service (dwh.dim_service).';
+COMMENT ON COLUMN dwh.agg_daily_kpi.channel_key IS 'Channel (dwh.dim_channel).';
+COMMENT ON COLUMN dwh.agg_daily_kpi.tx_count IS 'Transactions of any status.';
+COMMENT ON COLUMN dwh.agg_daily_kpi.success_count IS 'Successful transactions.';
+COMMENT ON COLUMN dwh.agg_daily_kpi.amount_success IS 'Amount of the successful transactions.';
+COMMENT ON COLUMN dwh.agg_daily_kpi.fee_total IS 'Fees of the successful transactions.';
+COMMENT ON COLUMN dwh.agg_daily_kpi.fraud_count IS 'Transactions labelled as fraud.';
+COMMENT ON COLUMN dwh.agg_daily_kpi.fraud_amount IS 'Amount of the transactions labelled as fraud.';
+COMMENT ON TABLE dwh.agg_client_activity IS 'Dashboard aggregate: the days each client was active, as one bit per day of dwh.agg_activity_calendar, per region and client type the client was active under.';
+COMMENT ON COLUMN dwh.agg_client_activity.client_id IS 'Business id of the client (dwh.dim_client).';
+COMMENT ON COLUMN dwh.agg_client_activity.country_code IS 'Country of the client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_client_activity.region_name IS 'Region of the client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_client_activity.client_type IS 'Client type of the client version (dwh.dim_client).';
+COMMENT ON COLUMN dwh.agg_client_activity.active_days IS 'Bit i set when the client had a transaction on day first_date_key + i of dwh.agg_activity_calendar.';
+COMMENT ON TABLE dwh.agg_activity_calendar IS 'The days the bits of dwh.agg_client_activity stand for (one row).';
+COMMENT ON COLUMN dwh.agg_activity_calendar.first_date_key IS 'Day of bit 0, YYYYMMDD.';
+COMMENT ON COLUMN dwh.agg_activity_calendar.days IS 'Bits per client row: the days of dwh.dim_date when the aggregate was built.';

@@ -1,0 +1,81 @@
+import type { Warehouse } from "../warehouse/warehouse.ts";
+import { keyToDate } from "./dates.ts";
+import type { DateRange, Filters } from "./filters.ts";
+import { SqlParams } from "./sql.ts";
+
+/** Client attributes active clients can be counted per from dwh.agg_client_activity. */
+export const ACTIVITY_GROUPS = {
+  clientType: "a.client_type",
+  country: "a.country_code",
+  region: "a.country_code || ':' || a.region_name",
+} as const;
+export type ActivityGroup = keyof typeof ACTIVITY_GROUPS;
+
+/**
+ * Whether dwh.agg_client_activity answers "distinct active clients" under these filters: it knows each
+ * client's region and type, not the services and channels it used.
+ */
+export function activityCovers(filters: Filters): boolean {
+  return filters.service === undefined && filters.channel === undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A mask of the calendar's days with the days of `range` set, as the '0'/'1' text both engines cast to bits. */
+function rangeMask(range: DateRange, firstDateKey: number, days: number): string {
+  const index = (key: number) =>
+    Math.round((Date.parse(keyToDate(key)) - Date.parse(keyToDate(firstDateKey))) / DAY_MS);
+  const from = Math.max(0, index(range.fromKey));
+  const to = Math.min(days - 1, index(range.toKey));
+  if (from > to) return "0".repeat(days);
+  return "0".repeat(from) + "1".repeat(to - from + 1) + "0".repeat(days - 1 - to);
+}
+
+/**
+ * Distinct clients with a transaction in each of `ranges`, per group (key `""` without `by`), read from the
+ * activity bits: one row per client instead of one per client-day. Only when `activityCovers(filters)`.
+ */
+export async function activeClientsByRange(
+  wh: Warehouse,
+  filters: Filters,
+  ranges: readonly DateRange[],
+  by?: ActivityGroup,
+): Promise<Map<string, number[]>> {
+  if (!activityCovers(filters)) throw new Error("the activity aggregate has no service or channel");
+  const [calendar] = await wh.query<{ first_date_key: number; days: number }>(
+    "SELECT first_date_key, days FROM dwh.agg_activity_calendar",
+  );
+  const counts = new Map<string, number[]>();
+  if (!calendar) return counts;
+  const p = new SqlParams();
+  const bits = wh.engine === "duckdb" ? "BIT" : "VARBIT";
+  const masks = ranges.map((range) =>
+    p.add(rangeMask(range, Number(calendar.first_date_key), Number(calendar.days))),
+  );
+  const where: string[] = [];
+  if (filters.country !== undefined) where.push(`a.country_code = ${p.add(filters.country)}`);
+  if (filters.region !== undefined) where.push(`a.region_name = ${p.add(filters.region)}`);
+  if (filters.clientType !== undefined) where.push(`a.client_type = ${p.add(filters.clientType)}`);
+  if (filters.segment !== undefined && filters.segmentAsOf !== undefined) {
+    where.push(`a.client_id IN (SELECT client_id FROM dwh.client_segments
+                 WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)})`);
+  }
+  // A client counts once per range even when it was active under two regions or types (SCD2 changes).
+  const columns = masks.map(
+    (mask, i) =>
+      `COUNT(DISTINCT CASE WHEN bit_count(a.active_days & CAST(${mask} AS ${bits})) > 0 THEN a.client_id END) AS n${i}`,
+  );
+  const group = by ? ACTIVITY_GROUPS[by] : "''";
+  const rows = await wh.query(
+    `SELECT ${group} AS group_key, ${columns.join(", ")} FROM dwh.agg_client_activity AS a
+      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ${by ? `GROUP BY ${group}` : ""}`,
+    p.values,
+  );
+  for (const row of rows) {
+    counts.set(
+      String(row.group_key),
+      ranges.map((_, i) => Number(row[`n${i}`])),
+    );
+  }
+  return counts;
+}

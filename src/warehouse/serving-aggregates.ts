@@ -1,0 +1,115 @@
+import type { Warehouse } from "./warehouse.ts";
+
+/** Where the days to rebuild are listed (one `date_key` per row, repeats allowed). */
+export const TOUCHED_DAYS = "dwh_stage.touched_days";
+
+export interface ServingRefresh {
+  /** Whole rebuild: the calendar changed or the aggregates were never built. */
+  readonly full: boolean;
+  /** Rows dwh.agg_daily_kpi and dwh.agg_client_activity hold after the refresh. */
+  readonly kpiRows: number;
+  readonly activityRows: number;
+}
+
+const KPI_COLUMNS =
+  "date_key, country_code, region_name, client_type, service_key, channel_key, tx_count, success_count, amount_success, fee_total, fraud_count, fraud_amount";
+
+/** The KPI aggregate rows of the days matching `days` (a condition on f.date_key). */
+function kpiSelect(days: string): string {
+  const success = "st.status_group = 'success'";
+  return `
+    SELECT f.date_key, g.country_code, g.region_name, c.client_type, f.service_key, f.channel_key,
+           COUNT(*),
+           SUM(CASE WHEN ${success} THEN 1 ELSE 0 END),
+           SUM(CASE WHEN ${success} THEN f.amount ELSE 0 END),
+           SUM(CASE WHEN ${success} THEN f.fee ELSE 0 END),
+           SUM(CASE WHEN f.is_fraud THEN 1 ELSE 0 END),
+           SUM(CASE WHEN f.is_fraud THEN f.amount ELSE 0 END)
+      FROM dwh.fact_transactions AS f
+      JOIN dwh.dim_client AS c ON c.client_key = f.client_key
+      JOIN dwh.dim_geography AS g ON g.geography_key = f.geography_key
+      JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
+     WHERE ${days}
+     GROUP BY f.date_key, g.country_code, g.region_name, c.client_type, f.service_key, f.channel_key`;
+}
+
+/**
+ * The activity rows of the clients matching `clients` (a condition on s.client_id), from the daily summary:
+ * one bit per active day, set with DuckDB's bitstring_agg or, on PostgreSQL, OR-ing single-bit strings.
+ */
+function activitySelect(wh: Warehouse, clients: string, firstDate: string, days: number): string {
+  const index = `(d.full_date - DATE '${firstDate}')`;
+  const bits =
+    wh.engine === "duckdb"
+      ? `bitstring_agg(CAST(${index} AS INTEGER), 0, ${days - 1})`
+      : `bit_or(set_bit(CAST(repeat('0', ${days}) AS BIT VARYING), ${index}, 1))`;
+  return `
+    SELECT s.client_id, g.country_code, g.region_name, c.client_type, ${bits}
+      FROM dwh.fact_daily_client_summary AS s
+      JOIN dwh.dim_date AS d ON d.date_key = s.date_key
+      JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+      JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+     WHERE ${clients}
+     GROUP BY s.client_id, g.country_code, g.region_name, c.client_type`;
+}
+
+/**
+ * Brings the dashboard aggregates up to date after the facts and the daily summary changed on the days in
+ * `TOUCHED_DAYS` (or, with `all`, everywhere): the KPI rows of those days and the activity of the clients
+ * active on them are rebuilt. The whole of both is rebuilt when dim_date's span moved (the activity bits
+ * stand for its days) or when they were never built.
+ */
+export async function refreshServingAggregates(
+  tx: Warehouse,
+  options: { all?: boolean } = {},
+): Promise<ServingRefresh> {
+  const [span] = await tx.query<{ first_date: string; days: number; first_key: number }>(
+    `SELECT CAST(MIN(full_date) AS VARCHAR) AS first_date, MIN(date_key) AS first_key,
+            CAST(MAX(full_date) - MIN(full_date) + 1 AS INTEGER) AS days FROM dwh.dim_date`,
+  );
+  if (!span || span.first_date === null) throw new Error("dwh.dim_date is empty: run `momo init` first");
+  const days = Number(span.days);
+  const [calendar] = await tx.query<{ first_date_key: number; days: number }>(
+    "SELECT first_date_key, days FROM dwh.agg_activity_calendar",
+  );
+  const full =
+    options.all === true ||
+    calendar === undefined ||
+    Number(calendar.first_date_key) !== Number(span.first_key) ||
+    Number(calendar.days) !== days;
+  const firstDate = String(span.first_date).slice(0, 10);
+  if (full) {
+    await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_client_activity;
+      DELETE FROM dwh.agg_activity_calendar;
+      INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
+    await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect("TRUE")}`);
+    await tx.exec(`INSERT INTO dwh.agg_client_activity ${activitySelect(tx, "TRUE", firstDate, days)}`);
+  } else {
+    const touchedDays = `SELECT date_key FROM ${TOUCHED_DAYS}`;
+    const touchedClients = `SELECT client_id FROM dwh.fact_daily_client_summary WHERE date_key IN (${touchedDays})`;
+    await tx.exec(`DELETE FROM dwh.agg_daily_kpi WHERE date_key IN (${touchedDays})`);
+    await tx.exec(
+      `INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(`f.date_key IN (${touchedDays})`)}`,
+    );
+    await tx.exec(`DELETE FROM dwh.agg_client_activity WHERE client_id IN (${touchedClients})`);
+    await tx.exec(
+      `INSERT INTO dwh.agg_client_activity ${activitySelect(tx, `s.client_id IN (${touchedClients})`, firstDate, days)}`,
+    );
+  }
+  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_client_activity");
+  const [counts] = await tx.query<{ kpi: number; activity: number }>(
+    `SELECT (SELECT COUNT(*) FROM dwh.agg_daily_kpi) AS kpi, (SELECT COUNT(*) FROM dwh.agg_client_activity) AS activity`,
+  );
+  return { full, kpiRows: Number(counts?.kpi ?? 0), activityRows: Number(counts?.activity ?? 0) };
+}
+
+/** Builds the aggregates of a warehouse loaded before they existed; a no-op once built or while no fact is loaded. */
+export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
+  const [state] = await tx.query<{ built: boolean; loaded: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM dwh.agg_activity_calendar) AS built,
+            EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded`,
+  );
+  if (state?.built || !state?.loaded) return false;
+  await refreshServingAggregates(tx, { all: true });
+  return true;
+}

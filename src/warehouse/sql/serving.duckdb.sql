@@ -1,0 +1,32 @@
+-- Aggregates the dashboards read instead of the facts, rebuilt by the ETL for the days a batch touches
+-- (src/etl/serving-aggregates.ts). Region and client type are those of the client version of each fact.
+CREATE TABLE IF NOT EXISTS dwh.agg_daily_kpi (
+  date_key        INTEGER        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  service_key     SMALLINT       NOT NULL,
+  channel_key     SMALLINT       NOT NULL,
+  tx_count        BIGINT         NOT NULL,
+  success_count   BIGINT         NOT NULL,
+  amount_success  DECIMAL(18, 2) NOT NULL,
+  fee_total       DECIMAL(18, 2) NOT NULL,
+  fraud_count     BIGINT         NOT NULL,
+  fraud_amount    DECIMAL(18, 2) NOT NULL
+);
+
+-- One row per client and (region, client type) it was active under: bit i of active_days is set when the
+-- client had a transaction on the i-th day of the calendar in agg_activity_calendar. Distinct active
+-- clients over any range are then a scan of one row per client instead of one per client-day.
+CREATE TABLE IF NOT EXISTS dwh.agg_client_activity (
+  client_id       VARCHAR        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  active_days     BIT    NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dwh.agg_activity_calendar (
+  first_date_key  INTEGER        NOT NULL,
+  days            INTEGER        NOT NULL CHECK (days > 0)
+);
