@@ -1,12 +1,14 @@
 // POST /api/score under concurrent requests: part of `npm run bench -- serve`.
 import type { Config } from "../src/config/config.ts";
+import { Rng } from "../src/generate/rng.ts";
 import { openReadOnlyWarehouse } from "../src/serve/read-only.ts";
 import { createServer } from "../src/serve/server.ts";
 
 export interface ScoreLoadFigures {
   readonly phase: string;
   readonly requests: number;
-  readonly concurrency: number;
+  /** Requests kept in flight (closed loop), or null for requests arriving at a set rate (open loop). */
+  readonly concurrency: number | null;
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
@@ -19,15 +21,21 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
+/** Offered loads of the open-loop passes, requests per second. */
+export const OPEN_LOOP_RATES = [500, 1_000, 2_000] as const;
+
 /**
  * Replays the last loaded transactions as scoring requests, `concurrency` in flight at a time: a first pass
  * where each client's history is read from the warehouse (cold), then the same clients again a minute
- * later, answered from the server's in-memory window (warm, the steady state of a scoring service).
+ * later, answered from the server's in-memory window (warm, the steady state of a scoring service). Then
+ * warm passes where requests arrive at a set rate, at random (Poisson) times, whatever the answers: their
+ * latency counts from when each request was due, so queueing behind a slow answer is measured too.
  */
 export async function benchScoreLoad(
   config: Config,
   requests = 2_000,
   concurrency = 16,
+  openLoop = false,
 ): Promise<ScoreLoadFigures[]> {
   const wh = await openReadOnlyWarehouse(config);
   const app = await createServer({ wh, cache: false });
@@ -75,21 +83,63 @@ export async function benchScoreLoad(
       await Promise.all(Array.from({ length: concurrency }, worker));
       const seconds = (performance.now() - started) / 1000;
       times.sort((a, b) => a - b);
-      figures.push({
-        phase,
-        requests: times.length,
-        concurrency,
-        p50: percentile(times, 50),
-        p95: percentile(times, 95),
-        p99: percentile(times, 99),
-        perSecond: times.length / seconds,
-      });
+      figures.push(summary(phase, times, concurrency, seconds));
+    }
+    for (const [i, rate] of openLoop ? OPEN_LOOP_RATES.entries() : []) {
+      const pass = 3 + i;
+      const times: number[] = [];
+      const started = performance.now();
+      const due = arrivals(rows.length, rate, pass);
+      const answers: Promise<void>[] = [];
+      for (let next = 0; next < rows.length; ) {
+        const now = performance.now() - started;
+        for (; next < rows.length && (due[next] as number) <= now; next++) {
+          const at = due[next] as number;
+          const row = rows[next] as Record<string, string | null>;
+          answers.push(
+            app.inject({ method: "POST", url: "/api/score", payload: body(row, pass) }).then((reply) => {
+              times.push(performance.now() - started - at);
+              if (reply.statusCode !== 200)
+                throw new Error(`POST /api/score: ${reply.statusCode} ${reply.body}`);
+            }),
+          );
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(answers);
+      const seconds = (performance.now() - started) / 1000;
+      times.sort((a, b) => a - b);
+      figures.push(summary(`warm, ${rate.toLocaleString("en-US")} req/s offered`, times, null, seconds));
     }
     return figures;
   } finally {
     await app.close();
     await wh.close();
   }
+}
+
+function summary(phase: string, sorted: number[], concurrency: number | null, seconds: number) {
+  return {
+    phase,
+    requests: sorted.length,
+    concurrency,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    perSecond: sorted.length / seconds,
+  };
+}
+
+/** Due times (ms from the start) of `n` requests arriving at random at `rate` per second on average. */
+function arrivals(n: number, rate: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const due = new Float64Array(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += (-Math.log(1 - rng.next()) / rate) * 1000;
+    due[i] = t;
+  }
+  return due;
 }
 
 /** The timestamp `pass` minutes later, so a second pass comes after the first in every client's history. */

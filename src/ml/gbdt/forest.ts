@@ -78,6 +78,14 @@ export class Forest {
     this.#placeHeap(tree, base, leafBase, left + 1, 2 * at + 2, depth + 1);
   }
 
+  #scratch = new Float64Array(0);
+
+  /** The doubled-rows buffer of a block, kept between calls: one-row predictions allocate nothing. */
+  #block(length: number): Float64Array {
+    if (this.#scratch.length < length) this.#scratch = new Float64Array(length);
+    return this.#scratch;
+  }
+
   /** Adds every tree's output for `rows` rows of `features` (row-major) to `out`. */
   addTo(out: Float64Array, features: Float32Array, rows: number): void {
     if (this.#heap) this.#addHeap(out, features, rows);
@@ -124,7 +132,7 @@ export class Forest {
     const c = this.#column;
     const th = this.#threshold;
     const value = this.#value;
-    const xs = new Float64Array(BLOCK_ROWS * wide);
+    const xs = this.#block(Math.min(rows, BLOCK_ROWS) * wide);
     for (let r0 = 0; r0 < rows; r0 += BLOCK_ROWS) {
       const r1 = Math.min(rows, r0 + BLOCK_ROWS);
       for (let i = r0 * cols, o = 0; i < r1 * cols; i++, o += 2) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { OnlineTransaction } from "../../ml/features/online.ts";
+import { epochMicros, type OnlineTransaction } from "../../ml/features/online.ts";
 import { RecentWindowStore } from "../../ml/features/recent-store.ts";
 import { loadFraudModel } from "../../ml/fraud/score-fraud.ts";
 import type { GbdtModel, Reason } from "../../ml/gbdt/index.ts";
@@ -43,6 +43,9 @@ export interface ScoreAnswer {
   readonly top_reasons: readonly Reason[];
 }
 
+/** Every this many requests, the window forgets what no later transaction can see. */
+const EVICT_EVERY = 10_000;
+
 /** How often a server without a model looks for one again. */
 const MODEL_RECHECK_MS = 10_000;
 
@@ -70,28 +73,43 @@ class Scorer {
   #store: Promise<RecentWindowStore> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #sequence = 0;
+  #scored = 0;
+  /** The latest transaction time scored, as epochMicros gives it. */
+  #latest = Number.NEGATIVE_INFINITY;
 
   constructor(wh: Warehouse) {
     this.#wh = wh;
   }
 
-  score(body: ScoreBody): Promise<ScoreAnswer | null> {
-    const run = this.#queue.then(() => this.#score(body));
-    this.#queue = run.catch(() => {});
-    return run;
-  }
-
-  async #score(body: ScoreBody): Promise<ScoreAnswer | null> {
+  /**
+   * The client's (and counterparty's) history is read from the warehouse before the request joins the
+   * queue, so a client seen for the first time does not hold up the requests behind it.
+   */
+  async score(body: ScoreBody): Promise<ScoreAnswer | null> {
     const model = await this.#activeModel();
     if (!model) return null;
     this.#store ??= RecentWindowStore.open(this.#wh);
     const store = await this.#store;
     const tx = this.#transaction(body, store);
+    await store.context(tx).catch((error: Error) => unknownClient(error, tx));
+    const run = this.#queue.then(() => this.#score(tx, body.status_code ?? "SUCCESS", model, store));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #score(
+    tx: OnlineTransaction,
+    statusCode: string,
+    model: { model: GbdtModel; version: number; threshold: number },
+    store: RecentWindowStore,
+  ): Promise<ScoreAnswer> {
     const features = new Float32Array(
       await store.features(tx).catch((error: Error) => unknownClient(error, tx)),
     );
     const probability = model.model.predict(features, 1)[0] as number;
-    store.append(tx, { statusCode: body.status_code ?? "SUCCESS" });
+    store.append(tx, { statusCode });
+    this.#latest = Math.max(this.#latest, epochMicros(tx.transactionAt));
+    if (++this.#scored % EVICT_EVERY === 0) store.evictBefore(this.#latest);
     return {
       transaction_id: tx.transactionId,
       model_version: model.version,
