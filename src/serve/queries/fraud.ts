@@ -2,7 +2,14 @@ import type { Warehouse } from "../../warehouse/warehouse.ts";
 import { type Filters, previousRangeOf, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Grain } from "../params.ts";
-import { filterConditions, type KpiSource, SCORE_COLUMNS, SqlParams, TRANSACTION_COLUMNS } from "../sql.ts";
+import {
+  DAILY_KPI_COLUMNS,
+  filterConditions,
+  type KpiSource,
+  SCORE_COLUMNS,
+  SqlParams,
+  TRANSACTION_COLUMNS,
+} from "../sql.ts";
 import { kpiOverview, kpiTimeSeries } from "./kpi.ts";
 import { activeModel, type ModelInfo, parseJson } from "./models.ts";
 import { formatPeriod, periodLabel } from "./periods.ts";
@@ -166,6 +173,10 @@ export async function fraudBreakdown(
       })),
     };
   }
+  // Counts per service or channel come from the daily KPI aggregate unless a segment filter needs clients.
+  const aggregate = filters.segment === undefined;
+  const q = new SqlParams();
+  const whereAgg = aggregate ? filterConditions(q, filters, DAILY_KPI_COLUMNS("t"), rangeOf(filters)) : where;
   const dim =
     by === "service"
       ? {
@@ -185,15 +196,23 @@ export async function fraudBreakdown(
     fraud: number;
     fraud_amount: string;
   }>(
-    `SELECT ${dim.key} AS item_key, ${dim.label} AS item_label, COUNT(*) AS transactions,
-            SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END) AS fraud,
-            SUM(CASE WHEN t.is_fraud THEN t.amount ELSE 0 END) AS fraud_amount
-       FROM dwh.fact_transactions AS t
-       ${dim.join}
-      WHERE ${where.join(" AND ")}
-      GROUP BY ${dim.key}, ${dim.label}
-      ORDER BY fraud DESC, transactions DESC`,
-    p.values,
+    aggregate
+      ? `SELECT ${dim.key} AS item_key, ${dim.label} AS item_label, SUM(t.tx_count) AS transactions,
+                SUM(t.fraud_count) AS fraud, SUM(t.fraud_amount) AS fraud_amount
+           FROM dwh.agg_daily_kpi AS t
+           ${dim.join}
+          WHERE ${whereAgg.join(" AND ")}
+          GROUP BY ${dim.key}, ${dim.label}
+          ORDER BY fraud DESC, transactions DESC`
+      : `SELECT ${dim.key} AS item_key, ${dim.label} AS item_label, COUNT(*) AS transactions,
+                SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END) AS fraud,
+                SUM(CASE WHEN t.is_fraud THEN t.amount ELSE 0 END) AS fraud_amount
+           FROM dwh.fact_transactions AS t
+           ${dim.join}
+          WHERE ${where.join(" AND ")}
+          GROUP BY ${dim.key}, ${dim.label}
+          ORDER BY fraud DESC, transactions DESC`,
+    aggregate ? q.values : p.values,
   );
   return {
     by,
