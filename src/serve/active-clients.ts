@@ -11,6 +11,9 @@ export const ACTIVITY_GROUPS = {
 } as const;
 export type ActivityGroup = keyof typeof ACTIVITY_GROUPS;
 
+/** A group of one's own: an expression on the activity row (alias a) and the joins it needs. */
+export type CustomGroup = (p: SqlParams) => { readonly expr: string; readonly join: string };
+
 /**
  * Whether dwh.agg_client_activity answers "distinct active clients" under these filters: it knows each
  * client's region and type, not the services and channels it used.
@@ -39,7 +42,7 @@ export async function activeClientsByRange(
   wh: Warehouse,
   filters: Filters,
   ranges: readonly DateRange[],
-  by?: ActivityGroup,
+  by?: ActivityGroup | CustomGroup,
 ): Promise<Map<string, number[]>> {
   if (!activityCovers(filters)) throw new Error("the activity aggregate has no service or channel");
   const [calendar] = await wh.query<{ first_date_key: number; days: number }>(
@@ -49,6 +52,7 @@ export async function activeClientsByRange(
   if (!calendar) return counts;
   const p = new SqlParams();
   const bits = wh.engine === "duckdb" ? "BIT" : "VARBIT";
+  const custom = typeof by === "function" ? by(p) : null;
   const masks = ranges.map((range) =>
     p.add(rangeMask(range, Number(calendar.first_date_key), Number(calendar.days))),
   );
@@ -65,9 +69,9 @@ export async function activeClientsByRange(
     (mask, i) =>
       `COUNT(DISTINCT CASE WHEN bit_count(a.active_days & CAST(${mask} AS ${bits})) > 0 THEN a.client_id END) AS n${i}`,
   );
-  const group = by ? ACTIVITY_GROUPS[by] : "''";
+  const group = custom ? custom.expr : by ? ACTIVITY_GROUPS[by as ActivityGroup] : "''";
   const rows = await wh.query(
-    `SELECT ${group} AS group_key, ${columns.join(", ")} FROM dwh.agg_client_activity AS a
+    `SELECT ${group} AS group_key, ${columns.join(", ")} FROM dwh.agg_client_activity AS a ${custom?.join ?? ""}
       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ${by ? `GROUP BY ${group}` : ""}`,
     p.values,
   );

@@ -1,4 +1,5 @@
 import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { activeClientsByRange, activityCovers } from "../active-clients.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
@@ -208,19 +209,21 @@ export async function registrationCohorts(
   const p = new SqlParams();
   const start = p.date(firstMonth);
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  // Clients per (cohort, month) by grouping on the client first: hash aggregates, no sort per group. The version
-  // a fact points at carries the client's registration date like the current one does.
-  const activity = await wh.query<{ cohort: number; year_month: string; active: number }>(
-    `SELECT cohort, year_month, COUNT(*) AS active
-       FROM (SELECT ${cohortKey("c", start)} AS cohort, d.year_month, x.client_id
-               FROM ${kpiFrom(source, "x")}
-               JOIN dwh.dim_date AS d ON d.date_key = x.date_key
-               JOIN dwh.dim_client AS c ON c.client_key = x.client_key
-              WHERE ${where.join(" AND ")}
-              GROUP BY 1, d.year_month, x.client_id) AS active_clients
-      GROUP BY cohort, year_month`,
-    p.values,
-  );
+  const activity = activityCovers(filters)
+    ? await cohortActivity(wh, filters, firstMonth)
+    : await wh.query<{ cohort: number; year_month: string; active: number }>(
+        // Clients per (cohort, month) by grouping on the client first: hash aggregates, no sort per group.
+        // The version a fact points at carries the client's registration date like the current one does.
+        `SELECT cohort, year_month, COUNT(*) AS active
+           FROM (SELECT ${cohortKey("c", start)} AS cohort, d.year_month, x.client_id
+                   FROM ${kpiFrom(source, "x")}
+                   JOIN dwh.dim_date AS d ON d.date_key = x.date_key
+                   JOIN dwh.dim_client AS c ON c.client_key = x.client_key
+                  WHERE ${where.join(" AND ")}
+                  GROUP BY 1, d.year_month, x.client_id) AS active_clients
+          GROUP BY cohort, year_month`,
+        p.values,
+      );
   const q = new SqlParams();
   const qStart = q.date(firstMonth);
   const clientWhere = filterConditions(q, clientLevel(filters), CURRENT_CLIENT_COLUMNS, null);
@@ -244,6 +247,33 @@ export async function registrationCohorts(
       active: months.map((m) => active.get(`${Number(s.cohort)} ${m}`) ?? 0),
     })),
   };
+}
+
+/** Active clients per (cohort, month of the period) from the activity bits, one mask per month. */
+async function cohortActivity(wh: Warehouse, filters: Filters, firstMonth: string) {
+  const range = rangeOf(filters);
+  const months = await wh.query<{ year_month: string; first_key: number; last_key: number }>(
+    `SELECT year_month, MIN(date_key) AS first_key, MAX(date_key) AS last_key FROM dwh.dim_date
+      WHERE date_key BETWEEN $1 AND $2 GROUP BY year_month ORDER BY year_month`,
+    [range.fromKey, range.toKey],
+  );
+  const counts = await activeClientsByRange(
+    wh,
+    filters,
+    months.map((m) => ({ fromKey: Number(m.first_key), toKey: Number(m.last_key) })),
+    (p) => ({
+      expr: cohortKey("c", p.date(firstMonth)),
+      join: "JOIN dwh.dim_client AS c ON c.client_id = a.client_id AND c.is_current",
+    }),
+  );
+  const rows: { cohort: number; year_month: string; active: number }[] = [];
+  for (const [cohort, perMonth] of counts) {
+    months.forEach((m, i) => {
+      const active = perMonth[i] ?? 0;
+      if (active > 0) rows.push({ cohort: Number(cohort), year_month: m.year_month, active });
+    });
+  }
+  return rows;
 }
 
 const CURRENT_CLIENT_COLUMNS = { dateKey: "NULL", clientKey: "c.client_key", clientId: "c.client_id" };
