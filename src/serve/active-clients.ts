@@ -1,3 +1,4 @@
+import { DAYS_PER_WORD } from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { keyToDate } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
@@ -24,14 +25,24 @@ export function activityCovers(filters: Filters): boolean {
 
 const DAY_MS = 86_400_000;
 
-/** A mask of the calendar's days with the days of `range` set, as the '0'/'1' text both engines cast to bits. */
-function rangeMask(range: DateRange, firstDateKey: number, days: number): string {
+/**
+ * The condition "active on a day of `range`" on an activity row (alias a): per 62-day word the range
+ * overlaps, its bits ANDed with the word. Masks are numbers computed here, never user input.
+ */
+function activeIn(range: DateRange, firstDateKey: number, days: number): string {
   const index = (key: number) =>
     Math.round((Date.parse(keyToDate(key)) - Date.parse(keyToDate(firstDateKey))) / DAY_MS);
   const from = Math.max(0, index(range.fromKey));
   const to = Math.min(days - 1, index(range.toKey));
-  if (from > to) return "0".repeat(days);
-  return "0".repeat(from) + "1".repeat(to - from + 1) + "0".repeat(days - 1 - to);
+  const tests: string[] = [];
+  for (let w = Math.floor(from / DAYS_PER_WORD); from <= to && w <= Math.floor(to / DAYS_PER_WORD); w++) {
+    const lo = BigInt(Math.max(from, w * DAYS_PER_WORD) - w * DAYS_PER_WORD);
+    const hi = BigInt(Math.min(to, w * DAYS_PER_WORD + DAYS_PER_WORD - 1) - w * DAYS_PER_WORD);
+    const mask = (1n << (hi + 1n)) - (1n << lo);
+    const word = `a.active_words[${w + 1}]`;
+    tests.push(lo === 0n && hi === BigInt(DAYS_PER_WORD - 1) ? `${word} <> 0` : `(${word} & ${mask}) <> 0`);
+  }
+  return tests.length > 0 ? `(${tests.join(" OR ")})` : "FALSE";
 }
 
 /**
@@ -51,10 +62,9 @@ export async function activeClientsByRange(
   const counts = new Map<string, number[]>();
   if (!calendar) return counts;
   const p = new SqlParams();
-  const bits = wh.engine === "duckdb" ? "BIT" : "VARBIT";
   const custom = typeof by === "function" ? by(p) : null;
-  const masks = ranges.map((range) =>
-    p.add(rangeMask(range, Number(calendar.first_date_key), Number(calendar.days))),
+  const conditions = ranges.map((range) =>
+    activeIn(range, Number(calendar.first_date_key), Number(calendar.days)),
   );
   const where: string[] = [];
   if (filters.country !== undefined) where.push(`a.country_code = ${p.add(filters.country)}`);
@@ -65,9 +75,8 @@ export async function activeClientsByRange(
                  WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)})`);
   }
   // A client counts once per range even when it was active under two regions or types (SCD2 changes).
-  const columns = masks.map(
-    (mask, i) =>
-      `COUNT(DISTINCT CASE WHEN bit_count(a.active_days & CAST(${mask} AS ${bits})) > 0 THEN a.client_id END) AS n${i}`,
+  const columns = conditions.map(
+    (active, i) => `COUNT(DISTINCT CASE WHEN ${active} THEN a.client_id END) AS n${i}`,
   );
   const group = custom ? custom.expr : by ? ACTIVITY_GROUPS[by as ActivityGroup] : "''";
   const rows = await wh.query(

@@ -33,18 +33,22 @@ function kpiSelect(days: string): string {
      GROUP BY f.date_key, g.country_code, g.region_name, c.client_type, f.service_key, f.channel_key`;
 }
 
+/** Active days per BIGINT of dwh.agg_client_activity.active_words: the sign bit is left alone. */
+export const DAYS_PER_WORD = 62;
+
 /**
  * The activity rows of the clients matching `clients` (a condition on s.client_id), from the daily summary:
- * one bit per active day, set with DuckDB's bitstring_agg or, on PostgreSQL, OR-ing single-bit strings.
+ * word w ORs together 2^(day − 62·w) of the client's active days that fall in it.
  */
-function activitySelect(wh: Warehouse, clients: string, firstDate: string, days: number): string {
-  const index = `(d.full_date - DATE '${firstDate}')`;
-  const bits =
-    wh.engine === "duckdb"
-      ? `bitstring_agg(CAST(${index} AS INTEGER), 0, ${days - 1})`
-      : `bit_or(set_bit(CAST(repeat('0', ${days}) AS BIT VARYING), ${index}, 1))`;
+function activitySelect(clients: string, firstDate: string, days: number): string {
+  const index = `CAST(d.full_date - DATE '${firstDate}' AS INTEGER)`;
+  const words = Array.from({ length: Math.ceil(days / DAYS_PER_WORD) }, (_, w) => {
+    const lo = w * DAYS_PER_WORD;
+    return `COALESCE(bit_or(CASE WHEN ${index} >= ${lo} AND ${index} < ${lo + DAYS_PER_WORD}
+                                 THEN CAST(1 AS BIGINT) << (${index} - ${lo}) END), 0)`;
+  });
   return `
-    SELECT s.client_id, g.country_code, g.region_name, c.client_type, ${bits}
+    SELECT s.client_id, g.country_code, g.region_name, c.client_type, ARRAY[${words.join(", ")}]
       FROM dwh.fact_daily_client_summary AS s
       JOIN dwh.dim_date AS d ON d.date_key = s.date_key
       JOIN dwh.dim_client AS c ON c.client_key = s.client_key
@@ -83,7 +87,7 @@ export async function refreshServingAggregates(
       DELETE FROM dwh.agg_activity_calendar;
       INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
     await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect("TRUE")}`);
-    await tx.exec(`INSERT INTO dwh.agg_client_activity ${activitySelect(tx, "TRUE", firstDate, days)}`);
+    await tx.exec(`INSERT INTO dwh.agg_client_activity ${activitySelect("TRUE", firstDate, days)}`);
   } else {
     const touchedDays = `SELECT date_key FROM ${TOUCHED_DAYS}`;
     const touchedClients = `SELECT client_id FROM dwh.fact_daily_client_summary WHERE date_key IN (${touchedDays})`;
@@ -93,7 +97,7 @@ export async function refreshServingAggregates(
     );
     await tx.exec(`DELETE FROM dwh.agg_client_activity WHERE client_id IN (${touchedClients})`);
     await tx.exec(
-      `INSERT INTO dwh.agg_client_activity ${activitySelect(tx, `s.client_id IN (${touchedClients})`, firstDate, days)}`,
+      `INSERT INTO dwh.agg_client_activity ${activitySelect(`s.client_id IN (${touchedClients})`, firstDate, days)}`,
     );
   }
   if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_client_activity");

@@ -259,12 +259,12 @@ COMMENT ON COLUMN dwh.agg_daily_kpi.amount_success IS 'Amount of the successful 
 COMMENT ON COLUMN dwh.agg_daily_kpi.fee_total IS 'Fees of the successful transactions.';
 COMMENT ON COLUMN dwh.agg_daily_kpi.fraud_count IS 'Transactions labelled as fraud.';
 COMMENT ON COLUMN dwh.agg_daily_kpi.fraud_amount IS 'Amount of the transactions labelled as fraud.';
-COMMENT ON TABLE dwh.agg_client_activity IS 'Dashboard aggregate: the days each client was active, as one bit per day of dwh.agg_activity_calendar, per region and client type the client was active under.';
+COMMENT ON TABLE dwh.agg_client_activity IS 'Dashboard aggregate: the days each client was active, one bit per day of dwh.agg_activity_calendar, per region and client type the client was active under.';
 COMMENT ON COLUMN dwh.agg_client_activity.client_id IS 'Business id of the client (dwh.dim_client).';
 COMMENT ON COLUMN dwh.agg_client_activity.country_code IS 'Country of the client version (dwh.dim_geography).';
 COMMENT ON COLUMN dwh.agg_client_activity.region_name IS 'Region of the client version (dwh.dim_geography).';
 COMMENT ON COLUMN dwh.agg_client_activity.client_type IS 'Client type of the client version (dwh.dim_client).';
-COMMENT ON COLUMN dwh.agg_client_activity.active_days IS 'Bit i set when the client had a transaction on day first_date_key + i of dwh.agg_activity_calendar.';
+COMMENT ON COLUMN dwh.agg_client_activity.active_words IS 'Active days, 62 per BIGINT: bit b of element w (1-based) set when the client had a transaction on day 62·(w − 1) + b after first_date_key of dwh.agg_activity_calendar.';
 COMMENT ON TABLE dwh.agg_activity_calendar IS 'The days the bits of dwh.agg_client_activity stand for (one row).';
 COMMENT ON COLUMN dwh.agg_activity_calendar.first_date_key IS 'Day of bit 0, YYYYMMDD.';
 COMMENT ON COLUMN dwh.agg_activity_calendar.days IS 'Bits per client row: the days of dwh.dim_date when the aggregate was built.';

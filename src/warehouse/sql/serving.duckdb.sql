@@ -15,15 +15,16 @@ CREATE TABLE IF NOT EXISTS dwh.agg_daily_kpi (
   fraud_amount    DECIMAL(18, 2) NOT NULL
 );
 
--- One row per client and (region, client type) it was active under: bit i of active_days is set when the
--- client had a transaction on the i-th day of the calendar in agg_activity_calendar. Distinct active
--- clients over any range are then a scan of one row per client instead of one per client-day.
+-- One row per client and (region, client type) it was active under: bit b of element w (1-based) of
+-- active_words is set when the client had a transaction on day 62·(w − 1) + b of the calendar in
+-- agg_activity_calendar (62 bits per BIGINT keep clear of the sign bit). Distinct active clients over any
+-- range are then a scan of one row per client, with integer masks, instead of one row per client-day.
 CREATE TABLE IF NOT EXISTS dwh.agg_client_activity (
   client_id       VARCHAR        NOT NULL,
   country_code    VARCHAR(2)     NOT NULL,
   region_name     VARCHAR        NOT NULL,
   client_type     VARCHAR        NOT NULL,
-  active_days     BIT    NOT NULL
+  active_words    BIGINT[]       NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS dwh.agg_activity_calendar (
