@@ -130,41 +130,69 @@ export const SUMMARY_COLUMNS = [
   "batch_id",
 ].join(", ");
 
-/** One row per client and day of the facts matching `where` (on alias f), with the version valid at day's end. */
-export function summarySql(batchId: number, where: string): string {
-  const success = "st.status_group = 'success'";
-  const channel = (code: string) => `SUM(CASE WHEN ch.channel_code = '${code}' THEN 1 ELSE 0 END)`;
+/**
+ * The measures of one row per client and day of the facts matching `where` (on alias f). The distinct
+ * counts are exact from MIN and MAX when a client-day has at most 2 values, which is nearly every one;
+ * they are left NULL for the others, which distinctCountsSql then fills in. (COUNT(DISTINCT …) over every
+ * client-day cost more than all the other measures together, on both engines.)
+ */
+export function dailySql(where: string): string {
+  const pair = (count: string, x: string) =>
+    `CASE WHEN ${count} < 2 THEN ${count} WHEN ${count} = 2 THEN CASE WHEN MIN(${x}) = MAX(${x}) THEN 1 ELSE 2 END END`;
+  const channel = (code: string) => `COUNT(*) FILTER (WHERE channel_code = '${code}')`;
   return `
-WITH daily AS (
-  SELECT f.date_key, f.client_id,
+  SELECT date_key, client_id,
          COUNT(*) AS tx_count,
-         SUM(CASE WHEN ${success} THEN 1 ELSE 0 END) AS success_count,
-         SUM(CASE WHEN st.status_group IN ('failed', 'blocked') THEN 1 ELSE 0 END) AS failed_count,
-         SUM(CASE WHEN st.status_group = 'reversed' THEN 1 ELSE 0 END) AS reversed_count,
-         SUM(CASE WHEN f.is_fraud THEN 1 ELSE 0 END) AS fraud_count,
-         COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
-         COUNT(DISTINCT f.service_key) AS distinct_services,
+         COUNT(*) FILTER (WHERE ok) AS success_count,
+         COUNT(*) FILTER (WHERE status_group IN ('failed', 'blocked')) AS failed_count,
+         COUNT(*) FILTER (WHERE status_group = 'reversed') AS reversed_count,
+         COUNT(*) FILTER (WHERE is_fraud) AS fraud_count,
+         ${pair("COUNT(counterparty)", "counterparty")} AS distinct_counterparties,
+         ${pair("COUNT(*)", "service_key")} AS distinct_services,
          ${channel("USSD")} AS ussd_count,
          ${channel("APP")} AS app_count,
          ${channel("WEB")} AS web_count,
          ${channel("API")} AS api_count,
          ${channel("AGENT_POS")} AS agent_pos_count,
-         SUM(f.amount) AS amount_total,
-         SUM(CASE WHEN ${success} THEN f.amount ELSE 0 END) AS amount_success,
-         SUM(CASE WHEN ${success} AND sv.balance_effect = 'credit' THEN f.amount ELSE 0 END) AS amount_in_success,
-         SUM(CASE WHEN ${success} AND sv.balance_effect = 'debit' THEN f.amount ELSE 0 END) AS amount_out_success,
-         SUM(CASE WHEN ${success} THEN f.fee ELSE 0 END) AS fee_total,
-         MAX(f.amount) AS max_amount,
-         SUM(CASE WHEN f.is_fraud THEN f.amount ELSE 0 END) AS fraud_amount,
-         MIN(f.time_key) AS first_time_key,
-         MAX(f.time_key) AS last_time_key
-    FROM dwh.fact_transactions AS f
-    JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
-    JOIN dwh.dim_service AS sv ON sv.service_key = f.service_key
-    JOIN dwh.dim_channel AS ch ON ch.channel_key = f.channel_key
-   WHERE ${where}
-   GROUP BY f.date_key, f.client_id
-)
+         SUM(amount) AS amount_total,
+         COALESCE(SUM(amount) FILTER (WHERE ok), 0) AS amount_success,
+         COALESCE(SUM(amount) FILTER (WHERE ok AND balance_effect = 'credit'), 0) AS amount_in_success,
+         COALESCE(SUM(amount) FILTER (WHERE ok AND balance_effect = 'debit'), 0) AS amount_out_success,
+         COALESCE(SUM(fee) FILTER (WHERE ok), 0) AS fee_total,
+         MAX(amount) AS max_amount,
+         COALESCE(SUM(amount) FILTER (WHERE is_fraud), 0) AS fraud_amount,
+         MIN(time_key) AS first_time_key,
+         MAX(time_key) AS last_time_key
+    FROM (SELECT f.date_key, f.client_id, f.amount, f.fee, f.is_fraud, f.time_key, f.service_key,
+                 COALESCE(f.counterparty_client_id, f.counterparty_ref) AS counterparty,
+                 st.status_group, st.status_group = 'success' AS ok, sv.balance_effect, ch.channel_code
+            FROM dwh.fact_transactions AS f
+            JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
+            JOIN dwh.dim_service AS sv ON sv.service_key = f.service_key
+            JOIN dwh.dim_channel AS ch ON ch.channel_key = f.channel_key
+           WHERE ${where}) AS f
+   GROUP BY date_key, client_id`;
+}
+
+/** Fills in the distinct counts dailySql left NULL in `table`, from the facts matching `where` (on alias f). */
+export function distinctCountsSql(table: string, where: string): string {
+  return `
+UPDATE ${table} AS d
+   SET distinct_counterparties = x.distinct_counterparties, distinct_services = x.distinct_services
+  FROM (SELECT f.date_key, f.client_id,
+               COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
+               COUNT(DISTINCT f.service_key) AS distinct_services
+          FROM dwh.fact_transactions AS f
+          JOIN ${table} AS g ON g.date_key = f.date_key AND g.client_id = f.client_id
+         WHERE (g.distinct_counterparties IS NULL OR g.distinct_services IS NULL) AND ${where}
+         GROUP BY f.date_key, f.client_id) AS x
+ WHERE d.date_key = x.date_key AND d.client_id = x.client_id`;
+}
+
+/** The summary rows of the client-days in `daily` (a table of dailySql's rows), with the version valid at day's end. */
+export function summarySql(batchId: number, daily: string, where = "TRUE"): string {
+  return `
+WITH daily AS (SELECT * FROM ${daily} AS f WHERE ${where})
 SELECT d.date_key, d.client_id, c.client_key, c.geography_key, d.tx_count, d.success_count, d.failed_count,
        d.reversed_count, d.fraud_count, d.distinct_counterparties, d.distinct_services, d.ussd_count, d.app_count,
        d.web_count, d.api_count, d.agent_pos_count, d.amount_total, d.amount_success, d.amount_in_success,

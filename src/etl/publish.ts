@@ -1,5 +1,13 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { FACT_COLUMNS, SUMMARY_COLUMNS, stagedFactsSql, summarySql } from "./fact-sql.ts";
+import {
+  dailySql,
+  distinctCountsSql,
+  FACT_COLUMNS,
+  SUMMARY_COLUMNS,
+  stagedFactsSql,
+  summarySql,
+} from "./fact-sql.ts";
+import { traced } from "./trace.ts";
 
 /**
  * Moves the checked staged transactions into fact_transactions.
@@ -16,17 +24,23 @@ export async function publishFacts(tx: Warehouse, batchId: number): Promise<void
   const months = await tx.query<{ month: number; rows: number }>(
     `SELECT date_key / 100 AS month, COUNT(*) AS rows FROM dwh_stage.transactions GROUP BY date_key / 100 ORDER BY 1`,
   );
-  for (const { month, rows } of months) {
-    const range = `s.date_key >= ${month * 100} AND s.date_key < ${month * 100 + 100}`;
-    await rebuildOrInsert(tx, "fact_transactions", month, rows, {
+  await rebuildMonths(
+    tx,
+    "fact_transactions",
+    months.map((m) => ({ month: Number(m.month), rows: Number(m.rows) })),
+    {
       keep: "TRUE",
       columns: FACT_COLUMNS,
-      select: stagedFactsSql(batchId, range),
-    });
-  }
+      select: (range) => stagedFactsSql(batchId, range("s.date_key")),
+    },
+  );
 }
 
-/** Rebuilds fact_daily_client_summary for the days in dwh_stage.touched_days; returns how many days. */
+/**
+ * Rebuilds fact_daily_client_summary for the days in dwh_stage.touched_days; returns how many days.
+ * Both engines: the measures into a temporary table (on DuckDB a month at a time, which keeps each
+ * aggregate in memory), the few distinct counts that need it, then the client versions in one join.
+ */
 export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<number> {
   const touched = "f.date_key IN (SELECT date_key FROM dwh_stage.touched_days)";
   const [row] = await tx.query<{ days: number }>(
@@ -34,70 +48,127 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
   );
   const days = row?.days ?? 0;
   if (days === 0) return 0;
-  if (tx.engine === "duckdb") {
-    await tx.exec(
-      `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days)`,
+  // Integer division: `//` on DuckDB (its `/` divides as doubles), `/` on PostgreSQL.
+  const div = tx.engine === "duckdb" ? "//" : "/";
+  const months = (
+    await tx.query<{ month: number }>(
+      `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh_stage.touched_days ORDER BY 1`,
+    )
+  ).map((r) => Number(r.month));
+  const inMonth = (month: number) => `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
+  const daily = "summary_daily";
+  await tx.exec(`DROP TABLE IF EXISTS ${daily}; CREATE TEMP TABLE ${daily} AS ${dailySql("FALSE")}`);
+  await traced("summary: measures", async () => {
+    if (tx.engine === "postgres") await tx.exec(`INSERT INTO ${daily} ${dailySql(touched)}`);
+    else {
+      for (const month of months)
+        await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
+    }
+  });
+  if (tx.engine === "postgres") await tx.exec(`ANALYZE ${daily}`);
+  await traced("summary: distinct counts", () => tx.exec(distinctCountsSql(daily, touched)));
+  await traced("summary: versions", async () => {
+    if (tx.engine === "duckdb") {
+      await tx.exec(
+        `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days)`,
+      );
+      await tx.exec(
+        `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
+      );
+      return;
+    }
+    await rebuildMonths(
+      tx,
+      "fact_daily_client_summary",
+      months.map((month) => ({ month, rows: Number.POSITIVE_INFINITY })),
+      {
+        keep: "date_key NOT IN (SELECT date_key FROM dwh_stage.touched_days)",
+        columns: SUMMARY_COLUMNS,
+        select: (range) => summarySql(batchId, daily, range("f.date_key")),
+      },
     );
-    await tx.exec(
-      `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, touched)}`,
-    );
-    return days;
-  }
-  const months = await tx.query<{ month: number }>(
-    "SELECT DISTINCT date_key / 100 AS month FROM dwh_stage.touched_days ORDER BY 1",
-  );
-  for (const { month } of months) {
-    const inMonth = `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
-    await rebuildOrInsert(tx, "fact_daily_client_summary", month, Number.POSITIVE_INFINITY, {
-      keep: "date_key NOT IN (SELECT date_key FROM dwh_stage.touched_days)",
-      columns: SUMMARY_COLUMNS,
-      select: summarySql(batchId, `${inMonth} AND ${touched}`),
-    });
-  }
+  });
+  await tx.exec(`DROP TABLE ${daily}`);
   return days;
 }
 
 interface MonthContent {
-  /** Which of the partition's current rows to keep (a predicate on its columns). */
+  /** Which of a rebuilt partition's current rows to keep (a predicate on its columns). */
   readonly keep: string;
   readonly columns: string;
-  /** The new rows of the month. */
-  readonly select: string;
+  /** The new rows of the months that `range` accepts (it takes the date_key column to test). */
+  readonly select: (range: (column: string) => string) => string;
 }
 
 /** Below this many new rows in a month that already holds data, inserting through the triggers is cheaper. */
 const REBUILD_THRESHOLD = 20_000;
 
-/** PostgreSQL: replaces one month partition by a copy built aside (kept rows + new rows), or inserts a few rows. */
-async function rebuildOrInsert(
+/** yyyymm of the month after `month`. */
+const nextMonth = (month: number) => (month % 100 === 12 ? month + 89 : month + 1);
+
+/** The date_key bounds ensure_month_partition gives a month: its first day to the first day of the next. */
+const bounds = (month: number) => [month * 100 + 1, nextMonth(month) * 100 + 1] as const;
+
+/**
+ * PostgreSQL: writes new rows into the month partitions of `parent`. A month that gets many rows, or whose
+ * partition is empty, is rebuilt aside as a plain table (its kept rows + its new rows) and attached in place
+ * of the old one, so PostgreSQL builds its indexes once and checks each foreign key in one join; the others
+ * take their few rows through the parent. The new rows of all rebuilt months come from ONE query, routed
+ * into the tables aside by a scratch partitioned table: the source is scanned once, not once per month.
+ */
+async function rebuildMonths(
   tx: Warehouse,
   parent: string,
-  month: number,
-  newRows: number,
+  months: readonly { month: number; rows: number }[],
   content: MonthContent,
 ): Promise<void> {
-  const first = `${Math.floor(month / 100)}-${String(month % 100).padStart(2, "0")}-01`;
-  const [made] = await tx.query<{ name: string }>("SELECT dwh.ensure_month_partition($1, $2) AS name", [
-    parent,
-    first,
-  ]);
-  const name = made?.name as string;
-  const [existing] = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM dwh.${name}) AS any`);
-  if (existing?.any && newRows < REBUILD_THRESHOLD) {
-    await tx.exec(`INSERT INTO dwh.${parent} (${content.columns}) ${content.select}`);
-    return;
+  const rebuilt: { month: number; name: string }[] = [];
+  const inserted: number[] = [];
+  for (const { month, rows } of months) {
+    const first = `${Math.floor(month / 100)}-${String(month % 100).padStart(2, "0")}-01`;
+    const [made] = await tx.query<{ name: string }>("SELECT dwh.ensure_month_partition($1, $2) AS name", [
+      parent,
+      first,
+    ]);
+    const name = made?.name as string;
+    const [existing] = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM dwh.${name}) AS any`);
+    if (existing?.any && rows < REBUILD_THRESHOLD) inserted.push(month);
+    else rebuilt.push({ month, name });
   }
-  const next = `${name}_next`;
-  const nextMonth = month % 100 === 12 ? month + 89 : month + 1;
-  // The bounds ensure_month_partition gives: the first day of the month to the first day of the next.
-  const [lo, hi] = [month * 100 + 1, nextMonth * 100 + 1];
-  await tx.exec(`
-    CREATE TABLE dwh.${next} (LIKE dwh.${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-    INSERT INTO dwh.${next} SELECT * FROM dwh.${name} WHERE ${content.keep};
-    INSERT INTO dwh.${next} (${content.columns}) ${content.select};
-    ALTER TABLE dwh.${parent} DETACH PARTITION dwh.${name};
-    DROP TABLE dwh.${name};
-    ALTER TABLE dwh.${next} RENAME TO ${name};
-    ALTER TABLE dwh.${parent} ATTACH PARTITION dwh.${name} FOR VALUES FROM (${lo}) TO (${hi});
-    ANALYZE dwh.${name};`);
+  const within = (list: readonly number[]) => (column: string) =>
+    `(${list.map((m) => `(${column} >= ${bounds(m)[0]} AND ${column} < ${bounds(m)[1]})`).join(" OR ")})`;
+  if (inserted.length > 0) {
+    await traced(`${parent}: insert ${inserted.length} months`, () =>
+      tx.exec(`INSERT INTO dwh.${parent} (${content.columns}) ${content.select(within(inserted))}`),
+    );
+  }
+  if (rebuilt.length === 0) return;
+  const shadow = `dwh_stage.${parent}_shadow`;
+  await traced(`${parent}: rows of ${rebuilt.length} months`, async () => {
+    await tx.exec(`DROP TABLE IF EXISTS ${shadow};
+      CREATE TABLE ${shadow} (LIKE dwh.${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (date_key);
+      ${rebuilt
+        .map(({ month, name }) => {
+          const [lo, hi] = bounds(month);
+          return `CREATE TABLE dwh.${name}_next PARTITION OF ${shadow} FOR VALUES FROM (${lo}) TO (${hi});`;
+        })
+        .join("\n")}`);
+    await tx.exec(
+      `INSERT INTO ${shadow} (${content.columns}) ${content.select(within(rebuilt.map((r) => r.month)))}`,
+    );
+  });
+  for (const { month, name } of rebuilt) {
+    const [lo, hi] = bounds(month);
+    await traced(`${name}: swap`, () =>
+      tx.exec(`
+      ALTER TABLE ${shadow} DETACH PARTITION dwh.${name}_next;
+      INSERT INTO dwh.${name}_next SELECT * FROM dwh.${name} WHERE ${content.keep};
+      ALTER TABLE dwh.${parent} DETACH PARTITION dwh.${name};
+      DROP TABLE dwh.${name};
+      ALTER TABLE dwh.${name}_next RENAME TO ${name};
+      ALTER TABLE dwh.${parent} ATTACH PARTITION dwh.${name} FOR VALUES FROM (${lo}) TO (${hi});
+      ANALYZE dwh.${name};`),
+    );
+  }
+  await tx.exec(`DROP TABLE ${shadow}`);
 }

@@ -131,6 +131,24 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(Number(totals?.dupes)).toBe(0);
     });
 
+    it("counts distinct counterparties and services per client-day as COUNT(DISTINCT …) does", async () => {
+      // The ETL derives them from MIN/MAX where a client-day has at most 2 values and counts the rest.
+      const reference = `SELECT date_key, client_id,
+            COUNT(DISTINCT COALESCE(counterparty_client_id, counterparty_ref)) AS cp,
+            COUNT(DISTINCT service_key) AS sv, COUNT(*) AS n
+          FROM dwh.fact_transactions GROUP BY date_key, client_id`;
+      const [check] = await wh(engine).query<{ wrong: number; busy: number; missing: number }>(
+        `SELECT SUM(CASE WHEN s.distinct_counterparties <> r.cp OR s.distinct_services <> r.sv THEN 1 ELSE 0 END) AS wrong,
+                SUM(CASE WHEN r.n > 2 AND r.sv > 1 THEN 1 ELSE 0 END) AS busy,
+                SUM(CASE WHEN s.client_id IS NULL THEN 1 ELSE 0 END) AS missing
+           FROM (${reference}) AS r
+           LEFT JOIN dwh.fact_daily_client_summary AS s ON s.date_key = r.date_key AND s.client_id = r.client_id`,
+      );
+      expect(Number(check?.wrong)).toBe(0);
+      expect(Number(check?.missing)).toBe(0);
+      expect(Number(check?.busy)).toBeGreaterThan(0);
+    });
+
     it("skips an input it has already loaded, and says so", async () => {
       const before = await count(wh(engine), "SELECT COUNT(*) AS n FROM dwh.fact_transactions");
       const again = await runEtl(wh(engine), { input });
