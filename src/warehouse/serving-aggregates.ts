@@ -48,7 +48,7 @@ function activitySelect(clients: string, firstDate: string, days: number): strin
                                  THEN CAST(1 AS BIGINT) << (${index} - ${lo}) END), 0)`;
   });
   return `
-    SELECT s.client_id, g.country_code, g.region_name, c.client_type, ARRAY[${words.join(", ")}]
+    SELECT s.client_id, g.country_code, g.region_name, c.client_type, MIN(c.registration_date), ARRAY[${words.join(", ")}]
       FROM dwh.fact_daily_client_summary AS s
       JOIN dwh.dim_date AS d ON d.date_key = s.date_key
       JOIN dwh.dim_client AS c ON c.client_key = s.client_key

@@ -261,10 +261,7 @@ async function cohortActivity(wh: Warehouse, filters: Filters, firstMonth: strin
     wh,
     filters,
     months.map((m) => ({ fromKey: Number(m.first_key), toKey: Number(m.last_key) })),
-    (p) => ({
-      expr: cohortKey("c", p.date(firstMonth)),
-      join: "JOIN dwh.dim_client AS c ON c.client_id = a.client_id AND c.is_current",
-    }),
+    (p) => ({ expr: cohortKey("a", p.date(firstMonth)), join: "" }),
   );
   const rows: { cohort: number; year_month: string; active: number }[] = [];
   for (const [cohort, perMonth] of counts) {

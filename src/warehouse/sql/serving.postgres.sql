@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS dwh.agg_client_activity (
   country_code    VARCHAR(2)     NOT NULL,
   region_name     VARCHAR        NOT NULL,
   client_type     VARCHAR        NOT NULL,
+  registration_date DATE         NOT NULL,
   active_words    BIGINT[]       NOT NULL
 );
 
