@@ -21,6 +21,9 @@ export async function publishFacts(tx: Warehouse, batchId: number): Promise<void
     await tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId)}`);
     return;
   }
+  await tx.exec(
+    "CREATE INDEX IF NOT EXISTS transactions_date_brin ON dwh_stage.transactions USING brin (date_key)",
+  );
   const months = await tx.query<{ month: number; rows: number }>(
     `SELECT date_key / 100 AS month, COUNT(*) AS rows FROM dwh_stage.transactions GROUP BY date_key / 100 ORDER BY 1`,
   );
@@ -38,8 +41,8 @@ export async function publishFacts(tx: Warehouse, batchId: number): Promise<void
 
 /**
  * Rebuilds fact_daily_client_summary for the days in dwh_stage.touched_days; returns how many days.
- * Both engines: the measures into a temporary table (on DuckDB a month at a time, which keeps each
- * aggregate in memory), the few distinct counts that need it, then the client versions in one join.
+ * Both engines: the measures into a temporary table a month at a time (each aggregate stays in memory;
+ * PostgreSQL scans one partition), the few distinct counts that need it, then the client versions.
  */
 export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<number> {
   const touched = "f.date_key IN (SELECT date_key FROM dwh_stage.touched_days)";
@@ -59,13 +62,11 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
   const daily = "summary_daily";
   await tx.exec(`DROP TABLE IF EXISTS ${daily}; CREATE TEMP TABLE ${daily} AS ${dailySql("FALSE")}`);
   await traced("summary: measures", async () => {
-    if (tx.engine === "postgres") await tx.exec(`INSERT INTO ${daily} ${dailySql(touched)}`);
-    else {
-      for (const month of months)
-        await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
-    }
+    for (const month of months)
+      await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
   });
-  if (tx.engine === "postgres") await tx.exec(`ANALYZE ${daily}`);
+  if (tx.engine === "postgres")
+    await tx.exec(`CREATE INDEX ON ${daily} USING brin (date_key); ANALYZE ${daily}`);
   await traced("summary: distinct counts", () => tx.exec(distinctCountsSql(daily, touched)));
   await traced("summary: versions", async () => {
     if (tx.engine === "duckdb") {
@@ -113,8 +114,9 @@ const bounds = (month: number) => [month * 100 + 1, nextMonth(month) * 100 + 1] 
  * PostgreSQL: writes new rows into the month partitions of `parent`. A month that gets many rows, or whose
  * partition is empty, is rebuilt aside as a plain table (its kept rows + its new rows) and attached in place
  * of the old one, so PostgreSQL builds its indexes once and checks each foreign key in one join; the others
- * take their few rows through the parent. The new rows of all rebuilt months come from ONE query, routed
- * into the tables aside by a scratch partitioned table: the source is scanned once, not once per month.
+ * take their few rows through the parent. Each month's rows come from their own query (one INSERT routed
+ * into all the months at once took longer than the 24 of them: its joins no longer fitted in memory), so the
+ * sources carry a BRIN index on date_key, which their month-ordered rows make selective.
  */
 async function rebuildMonths(
   tx: Warehouse,
@@ -122,7 +124,6 @@ async function rebuildMonths(
   months: readonly { month: number; rows: number }[],
   content: MonthContent,
 ): Promise<void> {
-  const rebuilt: { month: number; name: string }[] = [];
   const inserted: number[] = [];
   for (const { month, rows } of months) {
     const first = `${Math.floor(month / 100)}-${String(month % 100).padStart(2, "0")}-01`;
@@ -132,37 +133,20 @@ async function rebuildMonths(
     ]);
     const name = made?.name as string;
     const [existing] = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM dwh.${name}) AS any`);
-    if (existing?.any && rows < REBUILD_THRESHOLD) inserted.push(month);
-    else rebuilt.push({ month, name });
-  }
-  const within = (list: readonly number[]) => (column: string) =>
-    `(${list.map((m) => `(${column} >= ${bounds(m)[0]} AND ${column} < ${bounds(m)[1]})`).join(" OR ")})`;
-  if (inserted.length > 0) {
-    await traced(`${parent}: insert ${inserted.length} months`, () =>
-      tx.exec(`INSERT INTO dwh.${parent} (${content.columns}) ${content.select(within(inserted))}`),
-    );
-  }
-  if (rebuilt.length === 0) return;
-  const shadow = `dwh_stage.${parent}_shadow`;
-  await traced(`${parent}: rows of ${rebuilt.length} months`, async () => {
-    await tx.exec(`DROP TABLE IF EXISTS ${shadow};
-      CREATE TABLE ${shadow} (LIKE dwh.${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (date_key);
-      ${rebuilt
-        .map(({ month, name }) => {
-          const [lo, hi] = bounds(month);
-          return `CREATE TABLE dwh.${name}_next PARTITION OF ${shadow} FOR VALUES FROM (${lo}) TO (${hi});`;
-        })
-        .join("\n")}`);
-    await tx.exec(
-      `INSERT INTO ${shadow} (${content.columns}) ${content.select(within(rebuilt.map((r) => r.month)))}`,
-    );
-  });
-  for (const { month, name } of rebuilt) {
+    if (existing?.any && rows < REBUILD_THRESHOLD) {
+      inserted.push(month);
+      continue;
+    }
     const [lo, hi] = bounds(month);
+    const range = (column: string) => `${column} >= ${lo} AND ${column} < ${hi}`;
+    await traced(`${name}: rows`, () =>
+      tx.exec(`
+      CREATE TABLE dwh.${name}_next (LIKE dwh.${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+      INSERT INTO dwh.${name}_next SELECT * FROM dwh.${name} WHERE ${content.keep};
+      INSERT INTO dwh.${name}_next (${content.columns}) ${content.select(range)};`),
+    );
     await traced(`${name}: swap`, () =>
       tx.exec(`
-      ALTER TABLE ${shadow} DETACH PARTITION dwh.${name}_next;
-      INSERT INTO dwh.${name}_next SELECT * FROM dwh.${name} WHERE ${content.keep};
       ALTER TABLE dwh.${parent} DETACH PARTITION dwh.${name};
       DROP TABLE dwh.${name};
       ALTER TABLE dwh.${name}_next RENAME TO ${name};
@@ -170,5 +154,11 @@ async function rebuildMonths(
       ANALYZE dwh.${name};`),
     );
   }
-  await tx.exec(`DROP TABLE ${shadow}`);
+  if (inserted.length > 0) {
+    const within = (column: string) =>
+      `(${inserted.map((m) => `(${column} >= ${bounds(m)[0]} AND ${column} < ${bounds(m)[1]})`).join(" OR ")})`;
+    await traced(`${parent}: insert ${inserted.length} months`, () =>
+      tx.exec(`INSERT INTO dwh.${parent} (${content.columns}) ${content.select(within)}`),
+    );
+  }
 }

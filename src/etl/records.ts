@@ -89,6 +89,80 @@ async function* csvLines(path: string): AsyncGenerator<Line[]> {
   yield out;
 }
 
+/** A record that forEachCsvRecord fills in again for each line: copy what you keep. */
+export interface ReusedRecord {
+  line: number;
+  raw: string;
+  fields: string[];
+  badEncoding: boolean;
+}
+
+/**
+ * The records of a CSV file, as openCsv reads them (same header, line numbers, fields, quoting across
+ * lines and encoding check), passed one at a time in ONE reused object and without the per-chunk arrays:
+ * for the staging workers' hot loop. `onChunk` gets the bytes and records of each chunk read.
+ */
+export async function forEachCsvRecord(
+  path: string,
+  onHeader: (header: readonly string[]) => void,
+  onRecord: (rec: ReusedRecord) => void,
+  onChunk: (bytes: number, records: number) => void,
+): Promise<void> {
+  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
+  const rec: ReusedRecord = { line: 0, raw: "", fields: [], badEncoding: false };
+  let headerSeen = false;
+  let bytes = 0;
+  let records = 0;
+  const deliver = (text: string, at: number): void => {
+    if (!headerSeen) {
+      headerSeen = true;
+      onHeader(splitCsv(text));
+      return;
+    }
+    if (text === "") return;
+    rec.line = at;
+    rec.raw = text;
+    rec.fields = splitCsv(text);
+    rec.badEncoding = text.includes("\uFFFD");
+    bytes += text.length + 1;
+    records++;
+    onRecord(rec);
+  };
+  let rest = "";
+  let line = 0;
+  let pending: string | null = null;
+  let pendingLine = 0;
+  const emit = (text: string): void => {
+    line++;
+    const clean = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+    const joined: string = pending === null ? clean : `${pending}\n${clean}`;
+    if (pending === null) pendingLine = line;
+    if (joined.includes('"') && unbalancedQuotes(joined)) {
+      pending = joined;
+      return;
+    }
+    pending = null;
+    deliver(joined, pendingLine);
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const text = rest + decoder.decode(chunk as Buffer, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      emit(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    onChunk(bytes, records);
+    bytes = 0;
+    records = 0;
+  }
+  rest += decoder.decode();
+  if (rest !== "") emit(rest);
+  if (pending !== null) deliver(pending, pendingLine);
+  if (!headerSeen) onHeader([]);
+  onChunk(bytes, records);
+}
+
 function unbalancedQuotes(text: string): boolean {
   let count = 0;
   for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) count++;

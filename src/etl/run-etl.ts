@@ -317,19 +317,21 @@ class BatchRun {
 
   async #loadClients(files: readonly InputFile[]): Promise<void> {
     const progress = { done: 0, total: sum(files) };
-    await this.#stageFiles(
-      files,
-      (file) => ({
-        kind: "client",
-        stage: "clients",
-        expected: CLIENT_FIELDS,
-        target: STAGE.clients,
-        columns: CLIENT_STAGE_COLUMNS,
-        check: (r) => checkClient(r, this.#context(file)),
-      }),
-      progress,
+    await traced("clients: read and stage", () =>
+      this.#stageFiles(
+        files,
+        (file) => ({
+          kind: "client",
+          stage: "clients",
+          expected: CLIENT_FIELDS,
+          target: STAGE.clients,
+          columns: CLIENT_STAGE_COLUMNS,
+          check: (r) => checkClient(r, this.#context(file)),
+        }),
+        progress,
+      ),
     );
-    await this.#registerStagedClients();
+    await traced("clients: register", () => this.#registerStagedClients());
   }
 
   async #registerStagedClients(): Promise<void> {
@@ -342,25 +344,29 @@ class BatchRun {
   async #loadChanges(files: readonly InputFile[]) {
     const tx = this.#tx;
     const progress = { done: 0, total: sum(files) };
-    await this.#stageFiles(
-      files,
-      (file) => ({
-        kind: "client_change",
-        stage: "changes",
-        expected: CHANGE_FIELDS,
-        target: STAGE.changes,
-        columns: CHANGE_STAGE_COLUMNS,
-        check: (r) => checkChange(r, this.#context(file)),
-      }),
-      progress,
+    await traced("changes: read and stage", () =>
+      this.#stageFiles(
+        files,
+        (file) => ({
+          kind: "client_change",
+          stage: "changes",
+          expected: CHANGE_FIELDS,
+          target: STAGE.changes,
+          columns: CHANGE_STAGE_COLUMNS,
+          check: (r) => checkChange(r, this.#context(file)),
+        }),
+        progress,
+      ),
     );
-    await this.#dialect.analyze(tx, STAGE.changes);
-    await tx.exec(changeRejectsSql(this.#id));
-    await tx.exec(insertChangesSql(this.#id));
-    await tx.exec(
-      `INSERT INTO dwh_stage.affected_clients SELECT DISTINCT client_id FROM dwh_audit.client_change_events WHERE batch_id = ${this.#id}`,
-    );
-    return applyClientChanges(tx, this.#id, this.#refs);
+    await traced("changes: insert events", async () => {
+      await this.#dialect.analyze(tx, STAGE.changes);
+      await tx.exec(changeRejectsSql(this.#id));
+      await tx.exec(insertChangesSql(this.#id));
+      await tx.exec(
+        `INSERT INTO dwh_stage.affected_clients SELECT DISTINCT client_id FROM dwh_audit.client_change_events WHERE batch_id = ${this.#id}`,
+      );
+    });
+    return traced("changes: SCD2", () => applyClientChanges(tx, this.#id, this.#refs));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { SqlValue, Warehouse } from "../warehouse/warehouse.ts";
 import type { References } from "./references.ts";
 import { CLIENT_ATTRIBUTES, STAGE, VERSION_STAGE_COLUMNS } from "./stage.ts";
+import { traced } from "./trace.ts";
 
 /**
  * dim_client as SCD Type 2. A client's versions are folded from its registration (version 1) and every
@@ -127,7 +128,7 @@ export async function applyClientChanges(
     await tx.bulkLoad(STAGE.versions, VERSION_STAGE_COLUMNS, rows);
     last = (bases[bases.length - 1] as { client_id: string }).client_id;
   }
-  return mergeVersions(tx, batchId);
+  return traced("changes: SCD2 merge", () => mergeVersions(tx, batchId));
 }
 
 async function count(tx: Warehouse, sql: string): Promise<number> {
@@ -164,7 +165,7 @@ async function mergeVersions(tx: Warehouse, batchId: number): Promise<Scd2Result
            s.client_id, s.version, ${attrs.map((a) => `s.${a}`).join(", ")}, s.valid_from, s.valid_to, s.is_current, s.change_reason, ${batchId}
       FROM dwh_stage.client_versions AS s
      WHERE NOT EXISTS (SELECT 1 FROM dwh.dim_client AS d WHERE ${same})`);
-  const factsRepointed = await repointFacts(tx);
+  const factsRepointed = await traced("changes: SCD2 re-point", () => repointFacts(tx));
   return { versionsWritten: changed + inserted, factsRepointed };
 }
 

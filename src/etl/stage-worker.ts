@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import type { InputFile } from "./input.ts";
-import { openRecords } from "./records.ts";
+import { forEachCsvRecord, openRecords, type SourceRecord } from "./records.ts";
 import type { References } from "./references.ts";
 import { type Reject, RejectBuffer } from "./rejects.ts";
 import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
@@ -53,37 +53,61 @@ export async function stageFile(
 ): Promise<Extract<StageWorkerMessage, { type: "done" }>> {
   const { file } = job;
   const ctx = { refs: setup.refs, now: setup.now, file: file.name };
-  const source = await openRecords(file);
-  const problem = headerProblem(source.header, TRANSACTION_FIELDS);
-  if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
   const rejects = new RejectBuffer();
   let fd: number | null = null;
-  let text = "";
+  // Lines are encoded straight into one buffer (a growing string cost more to flatten than to check).
+  const buffer = Buffer.allocUnsafe(WRITE_CHUNK);
+  let used = 0;
   let row = job.rowBase;
   let records = 0;
   let accepted = 0;
   const flush = () => {
-    if (text === "") return;
+    if (used === 0) return;
     fd ??= openSync(job.out, "w");
-    writeSync(fd, text);
-    text = "";
+    writeSync(fd, buffer, 0, used);
+    used = 0;
   };
-  try {
-    for await (const batch of source.batches) {
-      let bytes = 0;
-      for (const rec of batch) {
-        bytes += rec.raw.length + 1;
-        const checked = checkTransaction(rec, ctx);
-        if ("kind" in checked) rejects.add(checked);
-        else {
-          rejects.accepted();
-          accepted++;
-          text += `${++row}\t${checked.line}`;
-          if (text.length >= WRITE_CHUNK) flush();
+  const onRecord = (rec: SourceRecord) => {
+    const checked = checkTransaction(rec, ctx);
+    if ("kind" in checked) rejects.add(checked);
+    else {
+      rejects.accepted();
+      accepted++;
+      const line = `${++row}\t${checked.line}`;
+      if (used + line.length * 3 > WRITE_CHUNK) {
+        flush();
+        if (line.length * 3 > WRITE_CHUNK) {
+          fd ??= openSync(job.out, "w");
+          writeSync(fd, line);
+          return;
         }
       }
-      records += batch.length;
-      progress(bytes, batch.length);
+      used += buffer.write(line, used);
+    }
+  };
+  const onHeader = (header: readonly string[]) => {
+    const problem = headerProblem(header, TRANSACTION_FIELDS);
+    if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
+  };
+  try {
+    if (file.type === "csv") {
+      // One reused record object: checkTransaction copies what a reject keeps (line, raw).
+      await forEachCsvRecord(file.path, onHeader, onRecord, (bytes, n) => {
+        records += n;
+        progress(bytes, n);
+      });
+    } else {
+      const source = await openRecords(file);
+      onHeader(source.header);
+      for await (const batch of source.batches) {
+        let bytes = 0;
+        for (const rec of batch) {
+          bytes += rec.raw.length + 1;
+          onRecord(rec);
+        }
+        records += batch.length;
+        progress(bytes, batch.length);
+      }
     }
     flush();
   } finally {
