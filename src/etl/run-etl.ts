@@ -76,7 +76,17 @@ export interface EtlResult {
   readonly rejects: Record<string, number>;
   readonly seconds: number;
   readonly stageSeconds: Partial<Record<EtlStage, number>>;
+  /**
+   * Inside the transactions stage: reading and checking the records, the engine's bulk load of the staged
+   * lines, and publishing them (set-based checks, facts). The last two are the load proper.
+   */
+  readonly stepSeconds: Partial<Record<EtlStep, number>>;
+  /** CPU seconds of this process during the run, every thread (staging workers, DuckDB) included. */
+  readonly cpuSeconds: number;
 }
+
+export const ETL_STEPS = ["read_and_check", "bulk_load", "publish"] as const;
+export type EtlStep = (typeof ETL_STEPS)[number];
 
 export class EtlInterrupted extends Error {
   override readonly name = "EtlInterrupted";
@@ -84,7 +94,13 @@ export class EtlInterrupted extends Error {
 
 export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlResult> {
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuSeconds = () => {
+    const used = process.cpuUsage(cpu0);
+    return (used.user + used.system) / 1e6;
+  };
   const stageSeconds: Partial<Record<EtlStage, number>> = {};
+  const stepSeconds: Partial<Record<EtlStep, number>> = {};
   const timed = async <T>(stage: EtlStage, work: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -127,13 +143,15 @@ export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlRes
       rejects: {},
       seconds: (performance.now() - started) / 1000,
       stageSeconds,
+      stepSeconds,
+      cpuSeconds: cpuSeconds(),
     };
   }
 
   const batchId = await openBatch(wh, input, checksum);
   try {
     const { counts, rejects } = await wh.transaction(async (tx) => {
-      const run = new BatchRun(tx, batchId, input, fileHashes, options, report, timed);
+      const run = new BatchRun(tx, batchId, input, fileHashes, options, report, timed, stepSeconds);
       return run.execute();
     });
     return {
@@ -145,6 +163,8 @@ export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlRes
       rejects,
       seconds: (performance.now() - started) / 1000,
       stageSeconds,
+      stepSeconds,
+      cpuSeconds: cpuSeconds(),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -193,6 +213,7 @@ class BatchRun {
   readonly #options: EtlOptions;
   readonly #report: (p: EtlProgress) => void;
   readonly #timed: Timed;
+  readonly #steps: Partial<Record<EtlStep, number>>;
   readonly #dialect: EtlDialect;
   readonly #rejects = new RejectBuffer();
   readonly #now: string;
@@ -208,7 +229,9 @@ class BatchRun {
     options: EtlOptions,
     report: (p: EtlProgress) => void,
     timed: Timed,
+    steps: Partial<Record<EtlStep, number>>,
   ) {
+    this.#steps = steps;
     this.#tx = tx;
     this.#id = id;
     this.#input = input;
@@ -248,6 +271,16 @@ class BatchRun {
     const { counts, rejects } = await this.#reconcile(scd2.versionsWritten, scd2.factsRepointed, days);
     await closeSucceeded(tx, this.#id, counts);
     return { counts, rejects };
+  }
+
+  /** Runs one step of the transactions stage, adding its seconds to stepSeconds (and tracing it). */
+  async #step<T>(step: EtlStep, work: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await traced(step, work);
+    } finally {
+      this.#steps[step] = (this.#steps[step] ?? 0) + (performance.now() - t0) / 1000;
+    }
   }
 
   async #createStages(): Promise<void> {
@@ -386,7 +419,7 @@ class BatchRun {
         const first = ordinal;
         ordinal += group.length;
         try {
-          const staged = await traced("stage: workers", () =>
+          const staged = await this.#step("read_and_check", () =>
             pool
               .run(
                 group,
@@ -408,16 +441,18 @@ class BatchRun {
                 if (error instanceof StageAborted)
                   throw new EtlInterrupted("interrupted while reading transactions");
                 throw error;
-              }),
+              })
+              // The workers' heaps go before DuckDB needs its memory; the next group starts new ones.
+              .finally(() => pool.close()),
           );
           this.#rejects.addAll(rejectsOf(staged));
           await this.#rejects.flush(this.#tx, this.#id);
           const outs = staged.results.flatMap((r) => (r.out === null ? [] : [r.out]));
-          await traced("stage: bulk load", () => this.#loadStagedFiles(dir, outs));
+          await this.#step("bulk_load", () => this.#loadStagedFiles(dir, outs));
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
-        await this.#publishStaged();
+        await this.#step("publish", () => this.#publishStaged());
       }
     } finally {
       await pool.close();
