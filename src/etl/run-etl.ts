@@ -414,7 +414,8 @@ class BatchRun {
     let ordinal = 0;
     try {
       for (const group of stageGroups(files)) {
-        if (signal?.aborted) throw new EtlInterrupted("interrupted while reading transactions");
+        if (signal?.aborted)
+          throw new EtlInterrupted(`interrupted while reading ${(group[0] as InputFile).name}`);
         const dir = mkdtempSync(join(tmpdir(), "momo-stage-"));
         const first = ordinal;
         ordinal += group.length;
@@ -438,8 +439,7 @@ class BatchRun {
                 signal,
               )
               .catch((error: unknown) => {
-                if (error instanceof StageAborted)
-                  throw new EtlInterrupted("interrupted while reading transactions");
+                if (error instanceof StageAborted) throw new EtlInterrupted(error.message);
                 throw error;
               })
               // The workers' heaps go before DuckDB needs its memory; the next group starts new ones.

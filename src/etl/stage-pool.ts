@@ -72,7 +72,7 @@ export class StagePool {
                   // A progress callback that throws stops the staging with its error, as before.
                   failure ??= error instanceof Error ? error : new Error(String(error));
                 }
-                if (signal?.aborted) failure ??= new StageAborted();
+                if (signal?.aborted) failure ??= new StageAborted((files[current] as InputFile).name);
               } else if (message.type === "done") {
                 results[current] = message;
                 give();
@@ -127,6 +127,12 @@ export class StagePool {
 /** The batch was interrupted while workers were staging; the caller turns it into its own error. */
 export class StageAborted extends Error {
   override readonly name = "StageAborted";
+  /** The file a worker was reading when the interruption was noticed. */
+  readonly file: string;
+  constructor(file: string) {
+    super(`interrupted while reading ${file}`);
+    this.file = file;
+  }
 }
 
 /** All rejects of the staged files, in file order. */

@@ -134,5 +134,32 @@ for (const engine of ENGINES_UNDER_TEST) {
         ),
       ).toBe(2);
     });
+
+    it("stops with the file being read when interrupted while the workers stage transactions", async () => {
+      const other = join(root, `interrupted-${engine}`);
+      await generate(
+        resolveGenerateOptions({
+          scale: "tiny",
+          seed: 6,
+          clients: 200,
+          transactions: 3000,
+          months: 2,
+          out: other,
+        }),
+      );
+      const stop = new AbortController();
+      const before = await count(wh, "SELECT COUNT(*) AS n FROM dwh.fact_transactions");
+      const run = runEtl(wh, {
+        input: other,
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.stage === "transactions" && p.records > 0) stop.abort();
+        },
+      });
+      await expect(run).rejects.toThrow(
+        /^interrupted while reading transactions\/month=\d{4}-\d{2}\/part-\d+\.csv$/,
+      );
+      expect(await count(wh, "SELECT COUNT(*) AS n FROM dwh.fact_transactions")).toBe(before);
+    });
   });
 }
