@@ -148,6 +148,30 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(last.probability).not.toBe(first.probability);
     });
 
+    it("answers every request of a burst reaching a fresh server together, all from one model load", async () => {
+      const fresh = await serve(get(engine).db);
+      try {
+        const replies = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            fresh.app.inject({
+              method: "POST",
+              url: "/api/score",
+              payload: {
+                ...SAMPLE_BODY,
+                transaction_id: `fresh-${i}`,
+                transaction_at: `2025-12-30 11:0${i}:00`,
+              },
+            }),
+          ),
+        );
+        expect(replies.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+        expect(new Set(replies.map((r) => r.json().model_version)).size).toBe(1);
+      } finally {
+        await fresh.app.close();
+        await fresh.wh.close();
+      }
+    });
+
     it("refuses bad bodies with 400 naming the field", async () => {
       const cases: [unknown, string][] = [
         [[1, 2], "body"],

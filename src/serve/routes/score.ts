@@ -66,9 +66,16 @@ export const scoreRoutes: RouteModule = async (app, context) => {
   });
 };
 
+interface ActiveModel {
+  readonly model: GbdtModel;
+  readonly version: number;
+  readonly threshold: number;
+}
+
 class Scorer {
   readonly #wh: Warehouse;
-  #model: { model: GbdtModel; version: number; threshold: number } | null = null;
+  #model: ActiveModel | null = null;
+  #loading: Promise<ActiveModel | null> | null = null;
   #checkedAt = Number.NEGATIVE_INFINITY;
   #store: Promise<RecentWindowStore> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
@@ -100,7 +107,7 @@ class Scorer {
   async #score(
     tx: OnlineTransaction,
     statusCode: string,
-    model: { model: GbdtModel; version: number; threshold: number },
+    model: ActiveModel,
     store: RecentWindowStore,
   ): Promise<ScoreAnswer> {
     const features = new Float32Array(
@@ -142,16 +149,25 @@ class Scorer {
     };
   }
 
-  async #activeModel() {
-    if (this.#model || performance.now() - this.#checkedAt < MODEL_RECHECK_MS) return this.#model;
+  /** The active model; requests arriving while it loads wait for that one load. */
+  #activeModel(): Promise<ActiveModel | null> {
+    if (this.#model || performance.now() - this.#checkedAt < MODEL_RECHECK_MS) {
+      return this.#loading ?? Promise.resolve(this.#model);
+    }
     this.#checkedAt = performance.now();
-    const loaded = await loadFraudModel(this.#wh).catch((error: Error) => {
-      if (/no fraud_gbdt model/.test(error.message)) return null;
-      throw error;
-    });
-    if (loaded)
-      this.#model = { model: loaded.model, version: loaded.entry.version, threshold: loaded.threshold };
-    return this.#model;
+    this.#loading = loadFraudModel(this.#wh)
+      .then((loaded) => {
+        this.#model = { model: loaded.model, version: loaded.entry.version, threshold: loaded.threshold };
+        return this.#model;
+      })
+      .catch((error: Error) => {
+        if (/no fraud_gbdt model/.test(error.message)) return null;
+        throw error;
+      })
+      .finally(() => {
+        this.#loading = null;
+      });
+    return this.#loading;
   }
 }
 
