@@ -108,6 +108,9 @@ export async function scoreFraud(wh: Warehouse, options: ScoreOptions = {}): Pro
           FROM dwh_stage.fraud_scores AS s
           JOIN dwh.fact_transactions AS f ON f.transaction_key = s.transaction_key`);
       await tx.exec("DROP TABLE dwh_stage.fraud_scores");
+      // Fresh statistics: with the empty table's, PostgreSQL planned the dashboard's joins on the scores as
+      // nested loops (21 s instead of 2.7 s for the fraud overview on the medium preset).
+      if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.fact_fraud_scores");
     });
     return {
       modelVersion: entry.version,

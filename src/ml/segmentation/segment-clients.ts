@@ -157,6 +157,7 @@ async function writeSegments(
     ],
     lines(),
   );
+  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.client_segments");
 }
 
 export interface MigrationCell {
