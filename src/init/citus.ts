@@ -12,11 +12,15 @@ export interface CitusLayout {
 }
 
 export const CITUS_LAYOUT: CitusLayout = {
-  reference: [...DIMENSION_TABLES, "ml_models"],
+  reference: [...DIMENSION_TABLES, "ml_models", "agg_activity_calendar"],
   // The durable client_id, not the SCD2 client_key, so that per-client windows across versions stay on one node.
-  colocated: { column: "client_id", tables: [...FACT_TABLES, "client_segments"] },
-  // It carries no client_id; sharded by transaction, its joins to fact_transactions are repartitioned.
-  alone: [{ table: "fact_fraud_scores", column: "transaction_id" }],
+  colocated: { column: "client_id", tables: [...FACT_TABLES, "client_segments", "agg_client_activity"] },
+  // They carry no client_id. Scores sharded by transaction: their joins to fact_transactions are
+  // repartitioned. The KPI aggregate by day: the dashboards only join it to reference dimensions.
+  alone: [
+    { table: "fact_fraud_scores", column: "transaction_id" },
+    { table: "agg_daily_kpi", column: "date_key" },
+  ],
 };
 
 /** A primary key, unique constraint or unique index of a `dwh` table, columns in key order. */
