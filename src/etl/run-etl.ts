@@ -266,9 +266,11 @@ class BatchRun {
       this.#report({ stage: "summary", done: 1, total: 1, records: rebuilt });
       return rebuilt;
     });
-    await this.#dropStages();
+    await traced("drop stages", () => this.#dropStages());
 
-    const { counts, rejects } = await this.#reconcile(scd2.versionsWritten, scd2.factsRepointed, days);
+    const { counts, rejects } = await traced("reconcile", () =>
+      this.#reconcile(scd2.versionsWritten, scd2.factsRepointed, days),
+    );
     await closeSucceeded(tx, this.#id, counts);
     return { counts, rejects };
   }
