@@ -1,4 +1,5 @@
 import type { DictionaryRelation } from "../docs/read-dictionary.ts";
+import { SERVING_TABLES } from "../warehouse/schema.ts";
 
 /** The column whose month names a fact's Hive-style partition folder (`month=YYYY-MM`). */
 export const PARTITION_SOURCE_COLUMN = "date_key";
@@ -18,9 +19,13 @@ export interface TablePlan {
 const PORTABLE_TYPE =
   /^(BOOLEAN|SMALLINT|INTEGER|BIGINT|FLOAT|DOUBLE|DATE|TIMESTAMP|VARCHAR|DECIMAL\((\d+),\d+\))$/;
 
-/** What to export of each table, in the order given; refuses a column of a type other engines may misread. */
+/**
+ * What to export of each table, in the order given; refuses a column of a type other engines may misread.
+ * The dashboard aggregates are left out: they are derived from the facts (`momo init` rebuilds them).
+ */
 export function planExport(relations: readonly DictionaryRelation[]): TablePlan[] {
-  const tables = relations.filter((r) => r.kind === "table");
+  const derived: readonly string[] = SERVING_TABLES;
+  const tables = relations.filter((r) => r.kind === "table" && !derived.includes(r.name));
   const unportable = tables.flatMap((t) =>
     t.columns.filter((c) => !isPortable(c.type)).map((c) => `${t.schema}.${t.name}.${c.name} (${c.type})`),
   );

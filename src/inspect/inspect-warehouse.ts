@@ -1,4 +1,11 @@
-import { DIMENSION_TABLES, FACT_TABLES, ML_TABLES, VIEWS, WAREHOUSE_SCHEMA } from "../warehouse/schema.ts";
+import {
+  DIMENSION_TABLES,
+  FACT_TABLES,
+  ML_TABLES,
+  SERVING_TABLES,
+  VIEWS,
+  WAREHOUSE_SCHEMA,
+} from "../warehouse/schema.ts";
 import type { Engine, IndexInfo, TableInfo, Warehouse } from "../warehouse/warehouse.ts";
 
 export interface WarehouseReport {
@@ -16,7 +23,7 @@ export interface WarehouseReport {
   readonly databaseSizeBytes: number;
 }
 
-const EXPECTED = [...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES, ...VIEWS];
+const EXPECTED = [...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES, ...SERVING_TABLES, ...VIEWS];
 
 /** What `momo status` and `momo db-info` show: server, schema completeness, relations with counts and sizes. */
 export async function inspectWarehouse(wh: Warehouse): Promise<WarehouseReport> {
