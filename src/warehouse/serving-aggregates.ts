@@ -33,6 +33,15 @@ function kpiSelect(days: string): string {
      GROUP BY f.date_key, g.country_code, g.region_name, c.client_type, f.service_key, f.channel_key`;
 }
 
+/** Parts the clients are rebuilt in (by a hash of their id). */
+const CLIENT_CHUNKS = 16;
+
+function chunkOf(wh: Warehouse, column: string): string {
+  return wh.engine === "duckdb"
+    ? `CAST(hash(${column}) % ${CLIENT_CHUNKS} AS INTEGER)`
+    : `(hashtext(${column}) & ${CLIENT_CHUNKS - 1})`;
+}
+
 /** Active days per BIGINT of dwh.agg_client_activity.active_words: the sign bit is left alone. */
 export const DAYS_PER_WORD = 62;
 
@@ -86,20 +95,31 @@ export async function refreshServingAggregates(
     await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_client_activity;
       DELETE FROM dwh.agg_activity_calendar;
       INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
-    await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect("TRUE")}`);
-    await tx.exec(`INSERT INTO dwh.agg_client_activity ${activitySelect("TRUE", firstDate, days)}`);
-  } else {
-    const touchedDays = `SELECT date_key FROM ${TOUCHED_DAYS}`;
-    const touchedClients = `SELECT client_id FROM dwh.fact_daily_client_summary WHERE date_key IN (${touchedDays})`;
-    await tx.exec(`DELETE FROM dwh.agg_daily_kpi WHERE date_key IN (${touchedDays})`);
+  }
+  const div = tx.engine === "duckdb" ? "//" : "/";
+  const touchedDays = `SELECT date_key FROM ${TOUCHED_DAYS}`;
+  // A month at a time, and the clients in CLIENT_CHUNKS parts, so that one part's groups are in memory.
+  const months = await tx.query<{ month: number }>(
+    `SELECT DISTINCT date_key ${div} 100 AS month FROM ${full ? "dwh.dim_date" : TOUCHED_DAYS} ORDER BY 1`,
+  );
+  for (const { month } of months) {
+    const inMonth = `f.date_key BETWEEN ${Number(month) * 100} AND ${Number(month) * 100 + 99}`;
+    const when = full ? inMonth : `${inMonth} AND f.date_key IN (${touchedDays})`;
+    if (!full) await tx.exec(`DELETE FROM dwh.agg_daily_kpi AS f WHERE ${when}`);
+    await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(when)}`);
+  }
+  await tx.exec(`DROP TABLE IF EXISTS serving_clients;
+    CREATE TEMPORARY TABLE serving_clients AS
+    SELECT DISTINCT client_id, ${chunkOf(tx, "client_id")} AS chunk FROM dwh.fact_daily_client_summary
+    ${full ? "" : `WHERE date_key IN (${touchedDays})`}`);
+  for (let chunk = 0; chunk < CLIENT_CHUNKS; chunk++) {
+    const clients = `SELECT client_id FROM serving_clients WHERE chunk = ${chunk}`;
+    if (!full) await tx.exec(`DELETE FROM dwh.agg_client_activity WHERE client_id IN (${clients})`);
     await tx.exec(
-      `INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(`f.date_key IN (${touchedDays})`)}`,
-    );
-    await tx.exec(`DELETE FROM dwh.agg_client_activity WHERE client_id IN (${touchedClients})`);
-    await tx.exec(
-      `INSERT INTO dwh.agg_client_activity ${activitySelect(`s.client_id IN (${touchedClients})`, firstDate, days)}`,
+      `INSERT INTO dwh.agg_client_activity ${activitySelect(`s.client_id IN (${clients})`, firstDate, days)}`,
     );
   }
+  await tx.exec("DROP TABLE serving_clients");
   if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_client_activity");
   const [counts] = await tx.query<{ kpi: number; activity: number }>(
     `SELECT (SELECT COUNT(*) FROM dwh.agg_daily_kpi) AS kpi, (SELECT COUNT(*) FROM dwh.agg_client_activity) AS activity`,
