@@ -115,8 +115,8 @@ const bounds = (month: number) => [month * 100 + 1, nextMonth(month) * 100 + 1] 
  * partition is empty, is rebuilt aside as a plain table (its kept rows + its new rows) and attached in place
  * of the old one, so PostgreSQL builds its indexes once and checks each foreign key in one join; the others
  * take their few rows through the parent. Each month's rows come from their own query (one INSERT routed
- * into all the months at once took longer than the 24 of them: its joins no longer fitted in memory), so the
- * sources carry a BRIN index on date_key, which their month-ordered rows make selective.
+ * into all the months at once was tried and took longer than the 24 of them), so the sources carry a
+ * BRIN index on date_key, which their month-ordered rows make selective.
  */
 async function rebuildMonths(
   tx: Warehouse,
