@@ -6,9 +6,6 @@ export const TOUCHED_DAYS = "dwh_stage.touched_days";
 export interface ServingRefresh {
   /** Whole rebuild: the calendar changed or the aggregates were never built. */
   readonly full: boolean;
-  /** Rows dwh.agg_daily_kpi and dwh.agg_client_activity hold after the refresh. */
-  readonly kpiRows: number;
-  readonly activityRows: number;
 }
 
 const KPI_COLUMNS =
@@ -121,10 +118,7 @@ export async function refreshServingAggregates(
   }
   await tx.exec("DROP TABLE serving_clients");
   if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_client_activity");
-  const [counts] = await tx.query<{ kpi: number; activity: number }>(
-    `SELECT (SELECT COUNT(*) FROM dwh.agg_daily_kpi) AS kpi, (SELECT COUNT(*) FROM dwh.agg_client_activity) AS activity`,
-  );
-  return { full, kpiRows: Number(counts?.kpi ?? 0), activityRows: Number(counts?.activity ?? 0) };
+  return { full };
 }
 
 /** Builds the aggregates of a warehouse loaded before they existed; a no-op once built or while no fact is loaded. */
