@@ -2,7 +2,7 @@ import { DAYS_PER_WORD } from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { keyToDate } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
-import { SqlParams } from "./sql.ts";
+import { type FactColumns, filterConditions, SqlParams } from "./sql.ts";
 
 /** Client attributes active clients can be counted per from dwh.agg_client_activity. */
 export const ACTIVITY_GROUPS = {
@@ -11,6 +11,16 @@ export const ACTIVITY_GROUPS = {
   region: "a.country_code || ':' || a.region_name",
 } as const;
 export type ActivityGroup = keyof typeof ACTIVITY_GROUPS;
+
+/** The activity rows' client columns, for the region, client type and segment filters (no dates: bits). */
+const ACTIVITY_COLUMNS: FactColumns = {
+  dateKey: "NULL",
+  clientKey: "a.client_key",
+  clientId: "a.client_id",
+  countryCode: "a.country_code",
+  regionName: "a.region_name",
+  clientType: "a.client_type",
+};
 
 /** A group of one's own: an expression on the activity row (alias a) and the joins it needs. */
 export type CustomGroup = (p: SqlParams) => { readonly expr: string; readonly join: string };
@@ -66,14 +76,7 @@ export async function activeClientsByRange(
   const conditions = ranges.map((range) =>
     activeIn(range, Number(calendar.first_date_key), Number(calendar.days)),
   );
-  const where: string[] = [];
-  if (filters.country !== undefined) where.push(`a.country_code = ${p.add(filters.country)}`);
-  if (filters.region !== undefined) where.push(`a.region_name = ${p.add(filters.region)}`);
-  if (filters.clientType !== undefined) where.push(`a.client_type = ${p.add(filters.clientType)}`);
-  if (filters.segment !== undefined && filters.segmentAsOf !== undefined) {
-    where.push(`a.client_id IN (SELECT client_id FROM dwh.client_segments
-                 WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)})`);
-  }
+  const where = filterConditions(p, filters, ACTIVITY_COLUMNS, null);
   // A client counts once per range even when it was active under two regions or types (SCD2 changes).
   // PostgreSQL sorts for COUNT(DISTINCT): byte order sorts the ids twice as fast as the locale's.
   const id = wh.engine === "postgres" ? `a.client_id COLLATE "C"` : "a.client_id";
@@ -83,7 +86,7 @@ export async function activeClientsByRange(
   const group = custom ? custom.expr : by ? ACTIVITY_GROUPS[by as ActivityGroup] : "''";
   const rows = await wh.query(
     `SELECT ${group} AS group_key, ${columns.join(", ")} FROM dwh.agg_client_activity AS a ${custom?.join ?? ""}
-      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ${by ? `GROUP BY ${group}` : ""}`,
+      WHERE ${where.join(" AND ")} ${by ? `GROUP BY ${group}` : ""}`,
     p.values,
   );
   for (const row of rows) {

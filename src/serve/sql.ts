@@ -94,7 +94,8 @@ export function filterConditions(
   else if (filters.clientType !== undefined)
     clientConditions.push(`client_type = ${p.add(filters.clientType)}`);
   if (filters.segment !== undefined && filters.segmentAsOf !== undefined) {
-    if (columns.clientType) throw new Error("the segment filter needs a fact with client ids");
+    if (columns.clientType && !columns.clientId)
+      throw new Error("the segment filter needs a fact with client ids");
     const ids = `SELECT client_id FROM dwh.client_segments
                   WHERE as_of_date = ${p.date(filters.segmentAsOf)} AND segment_name = ${p.add(filters.segment)}`;
     if (columns.clientId) where.push(`${columns.clientId} IN (${ids})`);

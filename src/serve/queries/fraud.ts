@@ -3,14 +3,16 @@ import { type Filters, previousRangeOf, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Grain } from "../params.ts";
 import {
-  DAILY_KPI_COLUMNS,
   filterConditions,
   type KpiSource,
+  kpiColumns,
+  kpiRows,
+  kpisFrom,
   SCORE_COLUMNS,
   SqlParams,
   TRANSACTION_COLUMNS,
 } from "../sql.ts";
-import { kpiOverview, kpiTimeSeries } from "./kpi.ts";
+import { BREAKDOWN_GROUPS, kpiOverview, kpiSource, kpiTimeSeries } from "./kpi.ts";
 import { activeModel, type ModelInfo, parseJson } from "./models.ts";
 import { formatPeriod, periodLabel } from "./periods.ts";
 
@@ -152,9 +154,9 @@ export async function fraudBreakdown(
   filters: Filters,
   by: FraudBreakdown,
 ): Promise<{ by: FraudBreakdown; items: FraudBreakdownItem[] }> {
-  const p = new SqlParams();
-  const where = filterConditions(p, filters, TRANSACTION_COLUMNS("t"), rangeOf(filters));
   if (by === "typology") {
+    const p = new SqlParams();
+    const where = filterConditions(p, filters, TRANSACTION_COLUMNS("t"), rangeOf(filters));
     const rows = await wh.query<{ fraud_type: string | null; fraud: number; fraud_amount: string }>(
       `SELECT t.fraud_type, COUNT(*) AS fraud, SUM(t.amount) AS fraud_amount
          FROM dwh.fact_transactions AS t
@@ -173,57 +175,40 @@ export async function fraudBreakdown(
       })),
     };
   }
-  // Counts per service or channel come from the daily KPI aggregate unless a segment filter needs clients.
-  const aggregate = filters.segment === undefined;
-  const q = new SqlParams();
-  const whereAgg = aggregate ? filterConditions(q, filters, DAILY_KPI_COLUMNS("t"), rangeOf(filters)) : where;
-  const dim =
-    by === "service"
-      ? {
-          join: "JOIN dwh.dim_service AS g ON g.service_key = t.service_key",
-          key: "g.service_code",
-          label: "g.service_name_en",
-        }
-      : {
-          join: "JOIN dwh.dim_channel AS g ON g.channel_key = t.channel_key",
-          key: "g.channel_code",
-          label: "g.channel_name_en",
-        };
-  const rows = await wh.query<{
-    item_key: string;
-    item_label: string;
-    transactions: number;
-    fraud: number;
-    fraud_amount: string;
-  }>(
-    aggregate
-      ? `SELECT ${dim.key} AS item_key, ${dim.label} AS item_label, SUM(t.tx_count) AS transactions,
-                SUM(t.fraud_count) AS fraud, SUM(t.fraud_amount) AS fraud_amount
-           FROM dwh.agg_daily_kpi AS t
-           ${dim.join}
-          WHERE ${whereAgg.join(" AND ")}
-          GROUP BY ${dim.key}, ${dim.label}
-          ORDER BY fraud DESC, transactions DESC`
-      : `SELECT ${dim.key} AS item_key, ${dim.label} AS item_label, COUNT(*) AS transactions,
-                SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END) AS fraud,
-                SUM(CASE WHEN t.is_fraud THEN t.amount ELSE 0 END) AS fraud_amount
-           FROM dwh.fact_transactions AS t
-           ${dim.join}
-          WHERE ${where.join(" AND ")}
-          GROUP BY ${dim.key}, ${dim.label}
-          ORDER BY fraud DESC, transactions DESC`,
-    aggregate ? q.values : p.values,
+  // The KPI breakdown's sources and groups: the daily KPI aggregate unless a segment filter needs clients,
+  // then the transaction fact (the daily summary has no service).
+  const base = kpiSource(filters);
+  const source = base === "daily_summary" ? "transactions" : base;
+  const group = BREAKDOWN_GROUPS[by];
+  const p = new SqlParams();
+  const rows = await kpiRows(
+    wh,
+    {
+      source,
+      alias: "x",
+      joins: group.join,
+      where: filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters)),
+      groups: [
+        { expr: group.key, name: "item_key" },
+        { expr: group.label, name: "item_label" },
+      ],
+      orderBy: "fraud DESC, transactions DESC",
+    },
+    p.values,
   );
   return {
     by,
-    items: rows.map((r) => ({
-      key: r.item_key,
-      label: r.item_label,
-      fraud: Number(r.fraud),
-      fraudAmount: money(r.fraud_amount),
-      transactions: Number(r.transactions),
-      fraudRate: Number(r.transactions) === 0 ? null : Number(r.fraud) / Number(r.transactions),
-    })),
+    items: rows.map((r) => {
+      const { fraud, fraudAmount, transactions, fraudRate } = kpisFrom(r);
+      return {
+        key: String(r.item_key),
+        label: String(r.item_label),
+        fraud,
+        fraudAmount,
+        transactions,
+        fraudRate,
+      };
+    }),
   };
 }
 

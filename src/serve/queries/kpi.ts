@@ -143,7 +143,10 @@ export interface BreakdownResult {
 }
 
 /** The dimension a breakdown groups on: its join, key and label (aliases sv, ch, g, c). */
-const GROUPS: Record<Breakdown, { join: string; key: string; label: string; needsTransactions: boolean }> = {
+export const BREAKDOWN_GROUPS: Record<
+  Breakdown,
+  { join: string; key: string; label: string; needsTransactions: boolean }
+> = {
   service: {
     join: "JOIN dwh.dim_service AS sv ON sv.service_key = x.service_key",
     key: "sv.service_code",
@@ -178,8 +181,8 @@ const GROUPS: Record<Breakdown, { join: string; key: string; label: string; need
 
 /** The same groups on the daily KPI aggregate, which holds country, region and client type itself. */
 const KPI_AGGREGATE_GROUPS: Record<Breakdown, { join: string; key: string; label: string }> = {
-  service: GROUPS.service,
-  channel: GROUPS.channel,
+  service: BREAKDOWN_GROUPS.service,
+  channel: BREAKDOWN_GROUPS.channel,
   country: {
     join: `JOIN (SELECT DISTINCT country_code, country_name FROM dwh.dim_geography) AS g
              ON g.country_code = x.country_code`,
@@ -211,11 +214,9 @@ export async function kpiBreakdown(
   const withActive = options.activeClients ?? false;
   const activityGroup = ACTIVITY_GROUP_OF[by];
   const byActivity = withActive && activityGroup !== undefined && activityCovers(filters);
-  let source = kpiSource(filters);
-  if (withActive && !byActivity)
-    source = GROUPS[by].needsTransactions ? "transactions" : clientLevelSource(filters);
-  if (source === "daily_summary" && GROUPS[by].needsTransactions) source = "transactions";
-  const group = source === "daily_kpi" ? KPI_AGGREGATE_GROUPS[by] : GROUPS[by];
+  let source = withActive && !byActivity ? clientLevelSource(filters) : kpiSource(filters);
+  if (source === "daily_summary" && BREAKDOWN_GROUPS[by].needsTransactions) source = "transactions";
+  const group = source === "daily_kpi" ? KPI_AGGREGATE_GROUPS[by] : BREAKDOWN_GROUPS[by];
   const p = new SqlParams();
   const range = rangeOf(filters);
   const where = filterConditions(p, filters, kpiColumns(source, "x"), range);
