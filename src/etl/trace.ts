@@ -1,15 +1,33 @@
-/** With MOMO_ETL_TRACE=1, the ETL prints the seconds of its inner steps on stderr (for profiling). */
+/**
+ * With MOMO_ETL_TRACE=1, the ETL prints the seconds, CPU seconds (every thread) and memory of its inner
+ * steps on stderr, for profiling: the RSS at the end of the step and the highest RSS sampled (every 50 ms)
+ * since the previous trace line, so a peak that happens inside a step is placed in it.
+ */
 const ON = process.env.MOMO_ETL_TRACE === "1";
+
+const GB = 1024 ** 3;
+let sampledPeak = 0;
+let sampler: NodeJS.Timeout | null = null;
+
+function sample(): void {
+  const rss = process.memoryUsage.rss();
+  if (rss > sampledPeak) sampledPeak = rss;
+}
 
 export async function traced<T>(label: string, work: () => Promise<T>): Promise<T> {
   if (!ON) return work();
+  sampler ??= setInterval(sample, 50).unref();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     return await work();
   } finally {
-    const rss = (process.memoryUsage.rss() / 1024 ** 3).toFixed(2);
+    sample();
+    const cpu = process.cpuUsage(cpu0);
     process.stderr.write(
-      `[etl] ${label}: ${((performance.now() - t0) / 1000).toFixed(2)} s (rss ${rss} GB)\n`,
+      `[etl] ${label}: ${((performance.now() - t0) / 1000).toFixed(2)} s, cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s` +
+        ` (rss ${(process.memoryUsage.rss() / GB).toFixed(2)} GB, peak since last line ${(sampledPeak / GB).toFixed(2)} GB)\n`,
     );
+    sampledPeak = 0;
   }
 }
