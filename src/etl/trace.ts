@@ -7,7 +7,7 @@ const ON = process.env.MOMO_ETL_TRACE === "1";
 
 const GB = 1024 ** 3;
 let sampledPeak = 0;
-let sampler: NodeJS.Timeout | null = null;
+let sampling = false;
 
 function sample(): void {
   const rss = process.memoryUsage.rss();
@@ -16,7 +16,10 @@ function sample(): void {
 
 export async function traced<T>(label: string, work: () => Promise<T>): Promise<T> {
   if (!ON) return work();
-  sampler ??= setInterval(sample, 50).unref();
+  if (!sampling) {
+    sampling = true;
+    setInterval(sample, 50).unref();
+  }
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   try {
