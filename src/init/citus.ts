@@ -16,10 +16,11 @@ export const CITUS_LAYOUT: CitusLayout = {
   // The durable client_id, not the SCD2 client_key, so that per-client windows across versions stay on one node.
   colocated: { column: "client_id", tables: [...FACT_TABLES, "client_segments", "agg_client_activity"] },
   // They carry no client_id. Scores sharded by transaction: their joins to fact_transactions are
-  // repartitioned. The KPI aggregate by day: the dashboards only join it to reference dimensions.
+  // repartitioned. The KPI aggregates by day: the dashboards only join them to reference dimensions.
   alone: [
     { table: "fact_fraud_scores", column: "transaction_id" },
     { table: "agg_daily_kpi", column: "date_key" },
+    { table: "agg_monthly_kpi", column: "date_key" },
   ],
 };
 

@@ -31,3 +31,16 @@ export function previousPeriod(from: string, to: string): { from: string; to: st
   const length = daysInRange(from, to);
   return { from: addDays(from, -length), to: addDays(from, -1) };
 }
+
+/** Key of the last day of month `yearMonth` (YYYYMM). */
+export function monthEndKey(yearMonth: number): number {
+  const year = Math.floor(yearMonth / 100);
+  const month = yearMonth % 100;
+  return yearMonth * 100 + new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The month (YYYYMM) `delta` months after `yearMonth`. */
+export function addMonths(yearMonth: number, delta: number): number {
+  const index = Math.floor(yearMonth / 100) * 12 + (yearMonth % 100) - 1 + delta;
+  return Math.floor(index / 12) * 100 + (index % 12) + 1;
+}

@@ -1,4 +1,5 @@
 import type { Row, SqlValue, Warehouse } from "../warehouse/warehouse.ts";
+import { addMonths, monthEndKey } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
 import { money, moneyPer, ratio } from "./money.ts";
 
@@ -142,6 +143,47 @@ export function kpiFrom(source: KpiSource, alias: string): string {
        JOIN dwh.dim_transaction_status AS st ON st.status_key = ${alias}.status_key`;
 }
 
+/** A range as its whole months (YYYYMM, both included; null when it holds none) and the days outside them. */
+export function wholeMonthsOf(range: DateRange): {
+  months: { from: number; to: number } | null;
+  days: DateRange[];
+} {
+  const fromMonth = Math.floor(range.fromKey / 100);
+  const toMonth = Math.floor(range.toKey / 100);
+  const first = range.fromKey % 100 === 1 ? fromMonth : addMonths(fromMonth, 1);
+  const last = range.toKey === monthEndKey(toMonth) ? toMonth : addMonths(toMonth, -1);
+  if (first > last) return { months: null, days: [range] };
+  const days: DateRange[] = [];
+  if (first !== fromMonth) days.push({ fromKey: range.fromKey, toKey: monthEndKey(fromMonth) });
+  if (last !== toMonth) days.push({ fromKey: toMonth * 100 + 1, toKey: range.toKey });
+  return { months: { from: first, to: last }, days };
+}
+
+const DAILY_KPI_FIELDS =
+  "date_key, country_code, region_name, client_type, service_key, channel_key, tx_count, success_count, amount_success, fee_total, fraud_count, fraud_amount";
+
+/**
+ * FROM clause of a KPI source restricted to `ranges` (disjoint, so that a month never straddles two): on the
+ * daily KPI aggregate, the whole months come from the monthly one, about 30 times fewer rows over a year. The
+ * caller still restricts `date_key` to the ranges; each monthly row's `date_key` is a day of its month.
+ */
+export function kpiFromRanges(
+  p: SqlParams,
+  source: KpiSource,
+  alias: string,
+  ranges: readonly DateRange[],
+): string {
+  const parts = ranges.map(wholeMonthsOf);
+  const months = parts.flatMap((part) => (part.months ? [part.months] : []));
+  if (source !== "daily_kpi" || months.length === 0) return kpiFrom(source, alias);
+  const days = parts.flatMap((part) => part.days);
+  const monthly = months.map((m) => `month_key BETWEEN ${p.int(m.from)} AND ${p.int(m.to)}`);
+  const daily = days.map((d) => `date_key BETWEEN ${p.int(d.fromKey)} AND ${p.int(d.toKey)}`);
+  return `(SELECT ${DAILY_KPI_FIELDS} FROM dwh.agg_monthly_kpi WHERE ${monthly.join(" OR ")}
+    ${daily.length > 0 ? `UNION ALL SELECT ${DAILY_KPI_FIELDS} FROM dwh.agg_daily_kpi WHERE ${daily.join(" OR ")}` : ""}
+  ) AS ${alias}`;
+}
+
 export function kpiColumns(source: KpiSource, alias: string): FactColumns {
   if (source === "daily_kpi") return DAILY_KPI_COLUMNS(alias);
   return source === "daily_summary" ? SUMMARY_COLUMNS(alias) : TRANSACTION_COLUMNS(alias);
@@ -178,6 +220,8 @@ function kpiMeasures(source: KpiSource, alias: string): string {
 export interface KpiSelect {
   readonly source: KpiSource;
   readonly alias: string;
+  /** FROM clause replacing the source's own (see kpiFromRanges). */
+  readonly from?: string;
   /** Joins after the source (dimensions to group on or to filter by). */
   readonly joins?: string;
   readonly where: readonly string[];
@@ -202,7 +246,7 @@ export function kpiSelect(q: KpiSelect): string {
     kpiMeasures(q.source, a),
   ];
   return [
-    `SELECT ${columns.join(", ")} FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`,
+    `SELECT ${columns.join(", ")} FROM ${q.from ?? kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`,
     groups.length > 0 ? `GROUP BY ${groups.map((g) => g.expr).join(", ")}` : "",
     q.orderBy ? `ORDER BY ${q.orderBy}` : "",
     q.limit ? `LIMIT ${q.limit}` : "",
@@ -214,7 +258,7 @@ function activeClientsSelect(q: KpiSelect): string {
   const groups = q.groups ?? [];
   const a = q.alias;
   const perClient = `SELECT ${[...groups.map((g) => `${g.expr} AS ${g.name}`), `${a}.client_id`].join(", ")}
-      FROM ${kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}
+      FROM ${q.from ?? kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}
      GROUP BY ${[...groups.map((g) => g.expr), `${a}.client_id`].join(", ")}`;
   const names = groups.map((g) => g.name);
   return `SELECT ${[...names, "COUNT(*) AS active_clients"].join(", ")} FROM (${perClient}) AS per_client

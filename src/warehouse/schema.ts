@@ -16,7 +16,12 @@ export const DIMENSION_TABLES = [
 ] as const;
 export const FACT_TABLES = ["fact_transactions", "fact_daily_client_summary"] as const;
 export const ML_TABLES = ["ml_models", "fact_fraud_scores", "client_segments"] as const;
-export const SERVING_TABLES = ["agg_daily_kpi", "agg_client_activity", "agg_activity_calendar"] as const;
+export const SERVING_TABLES = [
+  "agg_daily_kpi",
+  "agg_monthly_kpi",
+  "agg_client_activity",
+  "agg_activity_calendar",
+] as const;
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;
 
 interface Model {

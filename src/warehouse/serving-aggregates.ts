@@ -30,6 +30,18 @@ function kpiSelect(days: string): string {
      GROUP BY f.date_key, g.country_code, g.region_name, c.client_type, f.service_key, f.channel_key`;
 }
 
+const MONTHLY_DIMENSIONS = "country_code, region_name, client_type, service_key, channel_key";
+
+/** The monthly KPI rows of `month` (YYYYMM), from the daily ones. */
+function monthlySelect(month: number): string {
+  return `
+    SELECT ${month}, MIN(date_key), ${MONTHLY_DIMENSIONS}, SUM(tx_count), SUM(success_count),
+           SUM(amount_success), SUM(fee_total), SUM(fraud_count), SUM(fraud_amount)
+      FROM dwh.agg_daily_kpi
+     WHERE date_key BETWEEN ${month * 100} AND ${month * 100 + 99}
+     GROUP BY ${MONTHLY_DIMENSIONS}`;
+}
+
 /** Parts the clients are rebuilt in (by a hash of their id). */
 const CLIENT_CHUNKS = 16;
 
@@ -89,7 +101,7 @@ export async function refreshServingAggregates(
     Number(calendar.days) !== days;
   const firstDate = String(span.first_date).slice(0, 10);
   if (full) {
-    await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_client_activity;
+    await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_monthly_kpi; DELETE FROM dwh.agg_client_activity;
       DELETE FROM dwh.agg_activity_calendar;
       INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
   }
@@ -104,6 +116,8 @@ export async function refreshServingAggregates(
     const when = full ? inMonth : `${inMonth} AND f.date_key IN (${touchedDays})`;
     if (!full) await tx.exec(`DELETE FROM dwh.agg_daily_kpi AS f WHERE ${when}`);
     await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(when)}`);
+    await tx.exec(`DELETE FROM dwh.agg_monthly_kpi WHERE month_key = ${Number(month)};
+      INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(Number(month))}`);
   }
   await tx.exec(`DROP TABLE IF EXISTS serving_clients;
     CREATE TEMPORARY TABLE serving_clients AS
@@ -117,7 +131,8 @@ export async function refreshServingAggregates(
     );
   }
   await tx.exec("DROP TABLE serving_clients");
-  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_client_activity");
+  if (tx.engine === "postgres")
+    await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_activity");
   return { full };
 }
 

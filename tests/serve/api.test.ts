@@ -169,6 +169,35 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect((await get("/api/kpi/timeseries")).grain).toBe("day");
       });
 
+      it("adds whole months from the monthly aggregate to the partial ones, as the fact table counts them", async () => {
+        const range = "from=2024-02-15&to=2025-03-09";
+        const overview = await get(`/api/kpi/overview?${range}`);
+        expect(overview.previousPeriod).toEqual({ from: "2023-01-22", to: "2024-02-14" });
+        expect(overview.current).toMatchObject(await factKpis("2024-02-15", "2025-03-09"));
+        expect(overview.previous).toMatchObject(await factKpis("2023-01-22", "2024-02-14"));
+        const series = await get(`/api/kpi/timeseries?grain=month&${range}`);
+        const sums = async (from: string, to: string) => {
+          const { activeClients: _a, ...kpis } = await factKpis(from, to);
+          return kpis;
+        };
+        expect(series.points[0]).toMatchObject({
+          period: "2024-02",
+          ...(await sums("2024-02-15", "2024-02-29")),
+        });
+        expect(series.points[5]).toMatchObject({
+          period: "2024-07",
+          ...(await sums("2024-07-01", "2024-07-31")),
+        });
+        expect(series.points.at(-1)).toMatchObject({
+          period: "2025-03",
+          ...(await sums("2025-03-01", "2025-03-09")),
+        });
+        const services = await get(`/api/kpi/breakdown?by=service&${range}`);
+        expect(services.items.reduce((s: number, i: Json) => s + i.transactions, 0)).toBe(
+          overview.current.transactions,
+        );
+      });
+
       it("breaks the totals down by service, channel, country, region and client type", async () => {
         const overview = await get("/api/kpi/overview");
         for (const by of ["service", "channel", "country", "region", "clientType"]) {

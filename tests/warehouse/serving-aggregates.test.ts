@@ -29,6 +29,20 @@ const KPI_DIFFERENCE = `
   SELECT COUNT(*) AS n FROM ((SELECT * FROM expected EXCEPT SELECT * FROM stored)
                              UNION ALL (SELECT * FROM stored EXCEPT SELECT * FROM expected)) AS d`;
 
+/** The monthly KPI aggregate recomputed from the daily one, minus the stored one, and the other way round. */
+const MONTHLY_DIFFERENCE = `
+  WITH expected AS (
+    SELECT CAST(date_key / 100 AS INTEGER) AS month_key, MIN(date_key) AS date_key, country_code, region_name,
+           client_type, service_key, channel_key, SUM(tx_count) AS tx_count, SUM(success_count) AS success_count,
+           SUM(amount_success) AS amount_success, SUM(fee_total) AS fee_total, SUM(fraud_count) AS fraud_count,
+           SUM(fraud_amount) AS fraud_amount
+      FROM dwh.agg_daily_kpi GROUP BY CAST(date_key / 100 AS INTEGER), 3, 4, 5, 6, 7),
+  stored AS (
+    SELECT month_key, date_key, country_code, region_name, client_type, service_key, channel_key, tx_count,
+           success_count, amount_success, fee_total, fraud_count, fraud_amount FROM dwh.agg_monthly_kpi)
+  SELECT COUNT(*) AS n FROM ((SELECT * FROM expected EXCEPT SELECT * FROM stored)
+                             UNION ALL (SELECT * FROM stored EXCEPT SELECT * FROM expected)) AS d`;
+
 /** Distinct clients of the daily summary in [from, to] under the filters, counted the slow way. */
 async function summaryActiveClients(wh: Warehouse, filters: Filters, from: number, to: number) {
   const where = [`s.date_key BETWEEN ${from} AND ${to}`];
@@ -69,6 +83,12 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(Number(kpi?.n)).toBeGreaterThan(100);
       const [diff] = await wh.query<{ n: number }>(KPI_DIFFERENCE);
       expect(Number(diff?.n)).toBe(0);
+      const [months] = await wh.query<{ n: number }>(
+        "SELECT COUNT(DISTINCT month_key) AS n FROM dwh.agg_monthly_kpi",
+      );
+      expect(Number(months?.n)).toBe(24);
+      const [monthly] = await wh.query<{ n: number }>(MONTHLY_DIFFERENCE);
+      expect(Number(monthly?.n)).toBe(0);
     });
 
     it("counts distinct active clients over any range as the daily summary does", async () => {
@@ -102,6 +122,7 @@ for (const engine of ENGINES_UNDER_TEST) {
           INSERT INTO dwh_stage.touched_days SELECT DISTINCT date_key FROM dwh.agg_daily_kpi
             WHERE date_key BETWEEN 20250301 AND 20250310;
           DELETE FROM dwh.agg_daily_kpi WHERE date_key BETWEEN 20250301 AND 20250310;
+          UPDATE dwh.agg_monthly_kpi SET tx_count = 0 WHERE month_key = 202503;
           DELETE FROM dwh.agg_client_activity WHERE client_id IN
             (SELECT client_id FROM dwh.fact_daily_client_summary WHERE date_key BETWEEN 20250301 AND 20250310)`);
         const refresh = await refreshServingAggregates(tx);
@@ -113,6 +134,8 @@ for (const engine of ENGINES_UNDER_TEST) {
       );
       const [diff] = await wh.query<{ n: number }>(KPI_DIFFERENCE);
       expect(Number(diff?.n)).toBe(0);
+      const [monthly] = await wh.query<{ n: number }>(MONTHLY_DIFFERENCE);
+      expect(Number(monthly?.n)).toBe(0);
       const all = await activeClientsByRange(wh, { from: "", to: "" }, [
         { fromKey: 20000101, toKey: 20991231 },
       ]);

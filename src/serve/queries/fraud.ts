@@ -6,6 +6,7 @@ import {
   filterConditions,
   type KpiSource,
   kpiColumns,
+  kpiFromRanges,
   kpiRows,
   kpisFrom,
   SCORE_COLUMNS,
@@ -181,13 +182,15 @@ export async function fraudBreakdown(
   const source = base === "daily_summary" ? "transactions" : base;
   const group = BREAKDOWN_GROUPS[by];
   const p = new SqlParams();
+  const range = rangeOf(filters);
   const rows = await kpiRows(
     wh,
     {
       source,
       alias: "x",
+      from: kpiFromRanges(p, source, "x", [range]),
       joins: group.join,
-      where: filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters)),
+      where: filterConditions(p, filters, kpiColumns(source, "x"), range),
       groups: [
         { expr: group.key, name: "item_key" },
         { expr: group.label, name: "item_label" },

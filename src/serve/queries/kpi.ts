@@ -9,6 +9,7 @@ import {
   type KpiSource,
   type Kpis,
   kpiColumns,
+  kpiFromRanges,
   kpiRows,
   kpisFrom,
   SqlParams,
@@ -56,6 +57,7 @@ export async function kpiOverview(
     {
       source,
       alias: "x",
+      from: kpiFromRanges(p, source, "x", [before, range]),
       where,
       groups: [{ expr: inPeriod, name: "is_current" }],
       activeClients: withActive && !byActivity,
@@ -105,6 +107,8 @@ export async function kpiTimeSeries(
     {
       source,
       alias: "x",
+      // Monthly rows keep a day of their month: they can stand for their days in monthly periods only.
+      from: grain === "month" ? kpiFromRanges(p, source, "x", [rangeOf(filters)]) : undefined,
       joins: "JOIN dwh.dim_date AS d ON d.date_key = x.date_key",
       where,
       groups: [{ expr: periodLabel(grain, "d"), name: "period" }],
@@ -225,6 +229,7 @@ export async function kpiBreakdown(
     {
       source,
       alias: "x",
+      from: kpiFromRanges(p, source, "x", [range]),
       joins: group.join,
       where,
       groups: [

@@ -16,4 +16,5 @@ CREATE INDEX IF NOT EXISTS ix_fraud_scores_alerts      ON dwh.fact_fraud_scores 
 CREATE INDEX IF NOT EXISTS ix_client_segments_as_of    ON dwh.client_segments (as_of_date, segment_name);
 CREATE UNIQUE INDEX IF NOT EXISTS ux_client_segments        ON dwh.client_segments (client_id, as_of_date);
 CREATE INDEX IF NOT EXISTS ix_agg_daily_kpi_date       ON dwh.agg_daily_kpi (date_key);
+CREATE INDEX IF NOT EXISTS ix_agg_monthly_kpi_month    ON dwh.agg_monthly_kpi (month_key);
 CREATE INDEX IF NOT EXISTS ix_agg_client_activity_id   ON dwh.agg_client_activity (client_id);

@@ -15,6 +15,24 @@ CREATE TABLE IF NOT EXISTS dwh.agg_daily_kpi (
   fraud_amount    DECIMAL(18, 2) NOT NULL
 );
 
+-- The same sums per month, built from agg_daily_kpi: a long range reads its whole months here and only
+-- its partial first and last months from agg_daily_kpi. date_key is the group's first day in the month.
+CREATE TABLE IF NOT EXISTS dwh.agg_monthly_kpi (
+  month_key       INTEGER        NOT NULL,
+  date_key        INTEGER        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  service_key     SMALLINT       NOT NULL,
+  channel_key     SMALLINT       NOT NULL,
+  tx_count        BIGINT         NOT NULL,
+  success_count   BIGINT         NOT NULL,
+  amount_success  DECIMAL(18, 2) NOT NULL,
+  fee_total       DECIMAL(18, 2) NOT NULL,
+  fraud_count     BIGINT         NOT NULL,
+  fraud_amount    DECIMAL(18, 2) NOT NULL
+);
+
 -- One row per client and (region, client type) it was active under: bit b of element w (1-based) of
 -- active_words is set when the client had a transaction on day 62·(w − 1) + b of the calendar in
 -- agg_activity_calendar (62 bits per BIGINT keep clear of the sign bit). Distinct active clients over any
