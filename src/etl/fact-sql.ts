@@ -93,13 +93,11 @@ SELECT row_no, field, reason, message FROM checked WHERE reason IS NOT NULL`;
 export const VERDICTS_DDL =
   "(row_no BIGINT NOT NULL, field VARCHAR, reason VARCHAR NOT NULL, message VARCHAR NOT NULL)";
 
-export function verdictRejectsSql(batchId: number): string {
-  return `
-INSERT INTO dwh_audit.etl_rejects (batch_id, source_file, line_number, record_kind, field, reason, message, raw_record)
-SELECT ${batchId}, s.source_file, s.line_number, 'transaction', v.field, v.reason, v.message, s.raw_record
+/** The staged rows a set-based check refused, with where they stand in their files (their raw record is not staged). */
+export const VERDICT_REJECTS_SQL = `
+SELECT s.source_file, s.line_number, v.field, v.reason, v.message
   FROM dwh_stage.transaction_verdicts AS v
   JOIN dwh_stage.transactions AS s ON s.row_no = v.row_no`;
-}
 
 export const SUMMARY_COLUMNS = [
   "date_key",

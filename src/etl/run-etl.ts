@@ -15,7 +15,7 @@ import {
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
-import { VERDICTS_DDL, VERDICTS_SQL, verdictRejectsSql } from "./fact-sql.ts";
+import { VERDICT_REJECTS_SQL, VERDICTS_DDL, VERDICTS_SQL } from "./fact-sql.ts";
 import { discoverInput, type Input, type InputFile, type InputFormat, inputChecksum } from "./input.ts";
 import {
   PAYSIM_DEFAULTS,
@@ -25,6 +25,7 @@ import {
   type PaysimOptions,
 } from "./paysim.ts";
 import { publishFacts, rebuildSummary } from "./publish.ts";
+import { rawRecords } from "./raw-records.ts";
 import { openRecords, type SourceRecord } from "./records.ts";
 import { loadReferences, type References } from "./references.ts";
 import { type Reject, RejectBuffer } from "./rejects.ts";
@@ -535,7 +536,7 @@ class BatchRun {
     const tx = this.#tx;
     await this.#dialect.analyze(tx, STAGE.transactions);
     await traced("publish: verdicts", () => tx.exec(VERDICTS_SQL));
-    await tx.exec(verdictRejectsSql(this.#id));
+    await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
     await traced("publish: touched days", () =>
       tx.exec(`
       INSERT INTO dwh_stage.touched_days (date_key)
@@ -544,6 +545,44 @@ class BatchRun {
     );
     await traced("publish: facts", () => publishFacts(tx, this.#id));
     await tx.exec("TRUNCATE dwh_stage.transactions; TRUNCATE dwh_stage.transaction_verdicts");
+  }
+
+  /** Copies the staged rows refused by a set-based check to etl_rejects, their raw records read again from the files. */
+  async #quarantineVerdicts(): Promise<void> {
+    const refused = await this.#tx.query<{
+      source_file: string;
+      line_number: number;
+      field: string | null;
+      reason: string;
+      message: string;
+    }>(VERDICT_REJECTS_SQL);
+    if (refused.length === 0) return;
+    const byFile = new Map<string, typeof refused>();
+    for (const r of refused) {
+      const list = byFile.get(r.source_file);
+      if (list) list.push(r);
+      else byFile.set(r.source_file, [r]);
+    }
+    for (const [name, rows] of byFile) {
+      const file = this.#input.files.find((f) => f.name === name);
+      if (file === undefined) throw new Error(`staged rows name ${name}, which is not a file of this input`);
+      const raw = await rawRecords(
+        file,
+        rows.map((r) => Number(r.line_number)),
+      );
+      this.#rejects.addAll(
+        rows.map((r) => ({
+          file: name,
+          line: Number(r.line_number),
+          kind: "transaction" as const,
+          field: r.field,
+          reason: r.reason,
+          message: r.message,
+          raw: raw.get(Number(r.line_number)) as string,
+        })),
+      );
+    }
+    await this.#rejects.flush(this.#tx, this.#id);
   }
 
   /** Counts from what was written, and a refusal to commit when they do not add up. */

@@ -33,16 +33,16 @@ export const TX_STAGE_COLUMNS = [
   "device_ref",
   "is_fraud",
   "fraud_type",
-  "raw_record",
 ] as const;
 
+/** No raw record: only the rows a set-based check refuses need it, and rawRecords reads those again. */
 export const TX_STAGE_DDL = `(
   row_no BIGINT NOT NULL, source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL,
   transaction_id VARCHAR NOT NULL, transaction_at TIMESTAMP NOT NULL, date_key INTEGER NOT NULL, time_key SMALLINT NOT NULL,
   client_id VARCHAR NOT NULL, counterparty_client_id VARCHAR, counterparty_ref VARCHAR,
   service_key SMALLINT NOT NULL, channel_key SMALLINT NOT NULL, status_key SMALLINT NOT NULL, geography_key INTEGER NOT NULL,
   amount DECIMAL(18, 2) NOT NULL, fee DECIMAL(18, 2) NOT NULL, currency_code VARCHAR NOT NULL, balance_after DECIMAL(18, 2),
-  device_ref VARCHAR, is_fraud BOOLEAN NOT NULL, fraud_type VARCHAR, raw_record VARCHAR NOT NULL)`;
+  device_ref VARCHAR, is_fraud BOOLEAN NOT NULL, fraud_type VARCHAR)`;
 
 /** Client attributes a registration sets and change events may change; geo_code is stored as geography_key. */
 export const CLIENT_ATTRIBUTES = [

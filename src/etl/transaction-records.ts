@@ -245,11 +245,11 @@ export function checkTransaction(rec: SourceRecord, ctx: TransactionContext): Ch
     );
   }
 
-  // Columns of TX_STAGE_COLUMNS after row_no.
+  // Columns of TX_STAGE_COLUMNS after row_no; not the raw record (see rawRecords).
   const line =
     `${ctx.file}\t${rec.line}\t${id}\t${at.text}\t${at.dateKey}\t${at.timeKey}\t${clientId}\t${orNull(counterpartyId)}\t` +
     `${orNull(f[4] as string)}\t${serviceKey}\t${channelKey}\t${statusKey}\t${geographyKey}\t${amount}\t${fee}\t${currency}\t` +
-    `${orNull(balanceText)}\t${orNull(f[12] as string)}\t${isFraud}\t${orNull(fraudType)}\t${rec.raw}\n`;
+    `${orNull(balanceText)}\t${orNull(f[12] as string)}\t${isFraud}\t${orNull(fraudType)}\n`;
   return { line };
 }
 
