@@ -136,13 +136,31 @@ export async function refreshServingAggregates(
   return { full };
 }
 
-/** Builds the aggregates of a warehouse loaded before they existed; a no-op once built or while no fact is loaded. */
+/**
+ * Builds the aggregates of a warehouse loaded before they existed, or the monthly KPI rows of one whose daily
+ * rows came before the monthly table; a no-op once built or while no fact is loaded.
+ */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
-  const [state] = await tx.query<{ built: boolean; loaded: boolean }>(
+  const [state] = await tx.query<{ built: boolean; loaded: boolean; monthly: boolean; daily: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM dwh.agg_activity_calendar) AS built,
-            EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded`,
+            EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,
+            EXISTS (SELECT 1 FROM dwh.agg_monthly_kpi) AS monthly,
+            EXISTS (SELECT 1 FROM dwh.agg_daily_kpi) AS daily`,
   );
-  if (state?.built || !state?.loaded) return false;
-  await refreshServingAggregates(tx, { all: true });
+  if (!state?.loaded) return false;
+  if (!state.built) {
+    await refreshServingAggregates(tx, { all: true });
+    return true;
+  }
+  if (state.monthly || !state.daily) return false;
+  const div = tx.engine === "duckdb" ? "//" : "/";
+  const months = await tx.query<{ month: number }>(
+    `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh.agg_daily_kpi ORDER BY 1`,
+  );
+  for (const { month } of months)
+    await tx.exec(
+      `INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(Number(month))}`,
+    );
+  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_monthly_kpi");
   return true;
 }

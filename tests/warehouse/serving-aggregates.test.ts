@@ -153,6 +153,16 @@ for (const engine of ENGINES_UNDER_TEST) {
       steps.length = 0;
       await initWarehouse(wh, (step) => steps.push(step));
       expect(steps).not.toContain("dwh dashboard aggregates (built once)");
+
+      await wh.exec("DELETE FROM dwh.agg_monthly_kpi");
+      await initWarehouse(wh, (step) => steps.push(step));
+      expect(steps).toContain("dwh dashboard aggregates (built once)");
+      const [backfilled] = await wh.query<{ n: number }>(MONTHLY_DIFFERENCE);
+      expect(Number(backfilled?.n)).toBe(0);
+      const [backfilledMonths] = await wh.query<{ n: number }>(
+        "SELECT COUNT(DISTINCT month_key) AS n FROM dwh.agg_monthly_kpi",
+      );
+      expect(Number(backfilledMonths?.n)).toBe(24);
     });
   });
 }
