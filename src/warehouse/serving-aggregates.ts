@@ -51,6 +51,9 @@ function chunkOf(wh: Warehouse, column: string): string {
     : `(hashtext(${column}) & ${CLIENT_CHUNKS - 1})`;
 }
 
+const ACTIVITY_COLUMNS =
+  "client_id, country_code, region_name, client_type, registration_date, active_words, has_other_rows";
+
 /** Active days per BIGINT of dwh.agg_client_activity.active_words: the sign bit is left alone. */
 export const DAYS_PER_WORD = 62;
 
@@ -66,13 +69,14 @@ function activitySelect(clients: string, firstDate: string, days: number): strin
                                  THEN CAST(1 AS BIGINT) << (${index} - ${lo}) END), 0)`;
   });
   return `
+    SELECT *, COUNT(*) OVER (PARTITION BY client_id) > 1 FROM (
     SELECT s.client_id, g.country_code, g.region_name, c.client_type, MIN(c.registration_date), ARRAY[${words.join(", ")}]
       FROM dwh.fact_daily_client_summary AS s
       JOIN dwh.dim_date AS d ON d.date_key = s.date_key
       JOIN dwh.dim_client AS c ON c.client_key = s.client_key
       JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
      WHERE ${clients}
-     GROUP BY s.client_id, g.country_code, g.region_name, c.client_type`;
+     GROUP BY s.client_id, g.country_code, g.region_name, c.client_type) AS per_group`;
 }
 
 /**
@@ -127,7 +131,7 @@ export async function refreshServingAggregates(
     const clients = `SELECT client_id FROM serving_clients WHERE chunk = ${chunk}`;
     if (!full) await tx.exec(`DELETE FROM dwh.agg_client_activity WHERE client_id IN (${clients})`);
     await tx.exec(
-      `INSERT INTO dwh.agg_client_activity ${activitySelect(`s.client_id IN (${clients})`, firstDate, days)}`,
+      `INSERT INTO dwh.agg_client_activity (${ACTIVITY_COLUMNS}) ${activitySelect(`s.client_id IN (${clients})`, firstDate, days)}`,
     );
   }
   await tx.exec("DROP TABLE serving_clients");

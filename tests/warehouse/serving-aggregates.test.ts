@@ -111,6 +111,22 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect(counts.get("")?.[0] ?? 0, `${JSON.stringify(filters)} ${from}-${to}`).toBe(expected);
       }
       expect(await summaryActiveClients(wh, {} as Filters, 20250101, 20251231)).toBeGreaterThan(10);
+
+      // Clients with several rows (they changed region or type) are flagged, and only they are counted distinct.
+      const several = "SELECT client_id FROM dwh.agg_client_activity GROUP BY client_id HAVING COUNT(*) > 1";
+      const [flags] = await wh.query<{ wrong: number; flagged: number }>(
+        `SELECT SUM(CASE WHEN has_other_rows = (client_id IN (${several})) THEN 0 ELSE 1 END) AS wrong,
+                SUM(CASE WHEN has_other_rows THEN 1 ELSE 0 END) AS flagged FROM dwh.agg_client_activity`,
+      );
+      expect(Number(flags?.wrong)).toBe(0);
+      expect(Number(flags?.flagged)).toBeGreaterThan(0);
+      // Rows built before the flag existed (null) are counted the distinct way, to the same figures.
+      await wh.exec("UPDATE dwh.agg_client_activity SET has_other_rows = NULL");
+      for (const [filters, from, to] of cases.slice(0, 2)) {
+        const counts = await activeClientsByRange(wh, filters, [{ fromKey: from, toKey: to }]);
+        expect(counts.get("")?.[0] ?? 0).toBe(await summaryActiveClients(wh, filters, from, to));
+      }
+      await wh.exec(`UPDATE dwh.agg_client_activity SET has_other_rows = client_id IN (${several})`);
     });
 
     it("rebuilds the touched days alone to the same rows, and backfills a warehouse that lacks them", async () => {

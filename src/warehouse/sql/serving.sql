@@ -43,8 +43,12 @@ CREATE TABLE IF NOT EXISTS dwh.agg_client_activity (
   region_name     VARCHAR        NOT NULL,
   client_type     VARCHAR        NOT NULL,
   registration_date DATE         NOT NULL,
-  active_words    BIGINT[]       NOT NULL
+  active_words    BIGINT[]       NOT NULL,
+  has_other_rows  BOOLEAN
 );
+-- Whether the client has other rows here (it changed region or type): only those need COUNT(DISTINCT).
+-- Null on rows built before the column existed, which are then counted the distinct way.
+ALTER TABLE dwh.agg_client_activity ADD COLUMN IF NOT EXISTS has_other_rows BOOLEAN;
 
 CREATE TABLE IF NOT EXISTS dwh.agg_activity_calendar (
   first_date_key  INTEGER        NOT NULL,
