@@ -141,8 +141,8 @@ export async function refreshServingAggregates(
 }
 
 /**
- * Builds the aggregates of a warehouse loaded before they existed, or the monthly KPI rows of one whose daily
- * rows came before the monthly table; a no-op once built or while no fact is loaded.
+ * Builds the aggregates of a warehouse loaded before they existed, or what later versions added to them (the
+ * monthly KPI rows, the activity rows' has_other_rows); a no-op once built or while no fact is loaded.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const [state] = await tx.query<{ built: boolean; loaded: boolean; monthly: boolean; daily: boolean }>(
@@ -156,7 +156,14 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     await refreshServingAggregates(tx, { all: true });
     return true;
   }
-  if (state.monthly || !state.daily) return false;
+  const [unflagged] = await tx.query<{ any: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM dwh.agg_client_activity WHERE has_other_rows IS NULL) AS any",
+  );
+  if (unflagged?.any) {
+    await tx.exec(`UPDATE dwh.agg_client_activity SET has_other_rows = client_id IN
+      (SELECT client_id FROM dwh.agg_client_activity GROUP BY client_id HAVING COUNT(*) > 1)`);
+  }
+  if (state.monthly || !state.daily) return unflagged?.any === true;
   const div = tx.engine === "duckdb" ? "//" : "/";
   const months = await tx.query<{ month: number }>(
     `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh.agg_daily_kpi ORDER BY 1`,

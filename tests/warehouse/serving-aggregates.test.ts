@@ -126,7 +126,14 @@ for (const engine of ENGINES_UNDER_TEST) {
         const counts = await activeClientsByRange(wh, filters, [{ fromKey: from, toKey: to }]);
         expect(counts.get("")?.[0] ?? 0).toBe(await summaryActiveClients(wh, filters, from, to));
       }
-      await wh.exec(`UPDATE dwh.agg_client_activity SET has_other_rows = client_id IN (${several})`);
+      const steps: string[] = [];
+      await initWarehouse(wh, (step) => steps.push(step));
+      expect(steps).toContain("dwh dashboard aggregates (built once)");
+      const [again] = await wh.query<{ wrong: number }>(
+        `SELECT SUM(CASE WHEN has_other_rows = (client_id IN (${several})) THEN 0 ELSE 1 END) AS wrong
+           FROM dwh.agg_client_activity`,
+      );
+      expect(Number(again?.wrong)).toBe(0);
     });
 
     it("rebuilds the touched days alone to the same rows, and backfills a warehouse that lacks them", async () => {
