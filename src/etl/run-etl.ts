@@ -402,7 +402,7 @@ class BatchRun {
         `INSERT INTO dwh_stage.affected_clients SELECT DISTINCT client_id FROM dwh_audit.client_change_events WHERE batch_id = ${this.#id}`,
       );
     });
-    return traced("changes: SCD2", () => applyClientChanges(tx, this.#id, this.#refs));
+    return traced("changes: SCD2", () => applyClientChanges(tx, this.#id));
   }
 
   /**

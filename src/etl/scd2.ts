@@ -1,6 +1,5 @@
-import type { SqlValue, Warehouse } from "../warehouse/warehouse.ts";
-import type { References } from "./references.ts";
-import { CLIENT_ATTRIBUTES, STAGE, VERSION_STAGE_COLUMNS } from "./stage.ts";
+import type { Warehouse } from "../warehouse/warehouse.ts";
+import { CLIENT_ATTRIBUTES, VERSION_STAGE_COLUMNS } from "./stage.ts";
 import { traced } from "./trace.ts";
 
 /**
@@ -10,124 +9,111 @@ import { traced } from "./trace.ts";
  */
 
 export const OPEN_END = "9999-12-31 00:00:00";
-const PAGE = 20_000;
-
-type Attributes = Record<(typeof CLIENT_ATTRIBUTES)[number], SqlValue>;
-
-interface Version {
-  validFrom: string;
-  attrs: Attributes;
-  reason: string;
-}
-
-interface EventRow {
-  client_id: string;
-  effective_at: string;
-  change_type: string;
-  attribute: string;
-  new_value: string;
-}
-
-/** The chain of versions of one client: each instant with events opens one version. */
-export function foldVersions(
-  registration: { validFrom: string; attrs: Attributes },
-  events: readonly EventRow[],
-  refs: References,
-): Version[] {
-  const versions: Version[] = [
-    { validFrom: registration.validFrom, attrs: { ...registration.attrs }, reason: "registration" },
-  ];
-  let state: Attributes = { ...registration.attrs };
-  for (let i = 0; i < events.length; ) {
-    const at = (events[i] as EventRow).effective_at;
-    const types = new Set<string>();
-    state = { ...state };
-    for (; i < events.length && (events[i] as EventRow).effective_at === at; i++) {
-      const e = events[i] as EventRow;
-      types.add(e.change_type);
-      applyEvent(state, e, refs);
-    }
-    // Even an event that restates a value opens its version: chains then only ever gain versions, so a
-    // late event never retires a version that facts point at.
-    versions.push({ validFrom: at, attrs: state, reason: [...types].sort().join("+") });
-  }
-  return versions;
-}
-
-function applyEvent(state: Attributes, e: EventRow, refs: References): void {
-  switch (e.attribute) {
-    case "geo_code":
-      state.geography_key = refs.geographies.get(e.new_value) as number;
-      break;
-    case "kyc_level":
-      state.kyc_level = Number(e.new_value);
-      break;
-    case "parent_client_id":
-      state.parent_client_id = e.new_value === "" ? null : e.new_value;
-      break;
-    default:
-      (state as Record<string, SqlValue>)[e.attribute] = e.new_value;
-  }
-}
 
 export interface Scd2Result {
   readonly versionsWritten: number;
   readonly factsRepointed: number;
 }
 
+/** Attributes as change events name them, and how a new_value becomes the dim_client value. */
+const EVENT_ATTRIBUTES: Record<
+  (typeof CLIENT_ATTRIBUTES)[number],
+  { attribute: string; value: string } | null
+> = {
+  client_name: { attribute: "client_name", value: "e.new_value" },
+  client_type: { attribute: "client_type", value: "e.new_value" },
+  sector: { attribute: "sector", value: "e.new_value" },
+  size_band: { attribute: "size_band", value: "e.new_value" },
+  tier: { attribute: "tier", value: "e.new_value" },
+  kyc_level: { attribute: "kyc_level", value: "CAST(e.new_value AS SMALLINT)" },
+  geography_key: { attribute: "geo_code", value: "g.geography_key" },
+  // '' clears the parent: kept as '' while folding (NULL means "not changed here"), NULL at the end.
+  parent_client_id: { attribute: "parent_client_id", value: "e.new_value" },
+  registration_date: null,
+  status: { attribute: "status", value: "e.new_value" },
+};
+
+/**
+ * The version chains of the clients in dwh_stage.affected_clients, folded in SQL (the same text on both
+ * engines): version 1 is the registration; each instant with events opens one version, whose reason is
+ * its distinct change types sorted and joined by '+'; within an instant the event with the greatest
+ * change_id sets an attribute; an attribute not set keeps its value from the version before (the count of
+ * values so far names the run of versions that share one: PostgreSQL has no IGNORE NULLS).
+ */
+export const FOLD_VERSIONS_SQL = (() => {
+  const attrs = CLIENT_ATTRIBUTES;
+  const changing = attrs.filter((a) => EVENT_ATTRIBUTES[a] !== null);
+  const picked = changing
+    .map((a) => {
+      const { attribute, value } = EVENT_ATTRIBUTES[a] as { attribute: string; value: string };
+      return `MAX(CASE WHEN e.attribute = '${attribute}' AND e.latest = 1 THEN ${value} END) AS ${a}`;
+    })
+    .join(",\n         ");
+  const registered = attrs
+    .map((a) =>
+      a === "parent_client_id" ? "COALESCE(c.parent_client_id, '') AS parent_client_id" : `c.${a}`,
+    )
+    .join(", ");
+  const runs = changing
+    .map(
+      (a) =>
+        `COUNT(${a}) OVER (PARTITION BY client_id ORDER BY valid_from ROWS UNBOUNDED PRECEDING) AS run_${a}`,
+    )
+    .join(",\n         ");
+  const carried = attrs
+    .map((a) => {
+      if (EVENT_ATTRIBUTES[a] === null) return `MAX(${a}) OVER (PARTITION BY client_id) AS ${a}`;
+      const value = `MAX(${a}) OVER (PARTITION BY client_id, run_${a})`;
+      return a === "parent_client_id" ? `NULLIF(${value}, '') AS ${a}` : `${value} AS ${a}`;
+    })
+    .join(",\n         ");
+  return `
+INSERT INTO dwh_stage.client_versions (${VERSION_STAGE_COLUMNS.join(", ")})
+WITH events AS (
+  SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.client_id, e.effective_at, e.attribute ORDER BY e.change_id DESC) AS latest
+    FROM dwh_audit.client_change_events AS e
+   WHERE e.client_id IN (SELECT client_id FROM dwh_stage.affected_clients)
+),
+instants AS (
+  SELECT e.client_id, e.effective_at AS valid_from,
+         STRING_AGG(DISTINCT e.change_type, '+' ORDER BY e.change_type) AS change_reason,
+         ${picked}
+    FROM events AS e
+    LEFT JOIN dwh.dim_geography AS g ON e.attribute = 'geo_code' AND g.geo_code = e.new_value
+   GROUP BY e.client_id, e.effective_at
+),
+steps AS (
+  SELECT c.client_id, c.valid_from, 'registration' AS change_reason, ${registered}
+    FROM dwh.dim_client AS c
+   WHERE c.version = 1 AND c.client_id IN (SELECT client_id FROM dwh_stage.affected_clients)
+  UNION ALL
+  SELECT i.client_id, i.valid_from, i.change_reason, ${attrs.map((a) => (EVENT_ATTRIBUTES[a] === null ? `CAST(NULL AS DATE) AS ${a}` : `i.${a}`)).join(", ")}
+    FROM instants AS i
+),
+runs AS (
+  SELECT s.*,
+         ${runs}
+    FROM steps AS s
+),
+final AS (
+  SELECT client_id, valid_from, change_reason,
+         ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY valid_from) AS version,
+         LEAD(valid_from) OVER (PARTITION BY client_id ORDER BY valid_from) AS next_from,
+         ${carried}
+    FROM runs
+)
+SELECT client_id, version, valid_from, COALESCE(next_from, TIMESTAMP '${OPEN_END}'), next_from IS NULL,
+       ${attrs.join(", ")}, change_reason
+  FROM final`;
+})();
+
 /**
  * Rebuilds the version chains of the clients in dwh_stage.affected_clients (those with new events),
  * merges them into dim_client, re-points earlier facts that now fall in another version, and records the
  * days whose daily summary must be rebuilt in dwh_stage.touched_days.
  */
-export async function applyClientChanges(
-  tx: Warehouse,
-  batchId: number,
-  refs: References,
-): Promise<Scd2Result> {
-  const attrs = CLIENT_ATTRIBUTES.join(", ");
-  let last = "";
-  for (;;) {
-    const page = `(SELECT client_id FROM dwh_stage.affected_clients WHERE client_id > $1 ORDER BY client_id LIMIT ${PAGE})`;
-    const bases = await tx.query<Record<string, SqlValue> & { client_id: string; valid_from: string }>(
-      `SELECT client_id, valid_from, ${attrs} FROM dwh.dim_client
-        WHERE version = 1 AND client_id IN ${page} ORDER BY client_id`,
-      [last],
-    );
-    if (bases.length === 0) break;
-    const events = await tx.query<EventRow>(
-      `SELECT client_id, effective_at, change_type, attribute, new_value
-         FROM dwh_audit.client_change_events
-        WHERE client_id IN ${page} ORDER BY client_id, effective_at, change_id`,
-      [last],
-    );
-    const rows: SqlValue[][] = [];
-    let e = 0;
-    for (const base of bases) {
-      while (e < events.length && (events[e] as EventRow).client_id < base.client_id) e++;
-      const start = e;
-      while (e < events.length && (events[e] as EventRow).client_id === base.client_id) e++;
-      const registration = {
-        validFrom: base.valid_from,
-        attrs: Object.fromEntries(CLIENT_ATTRIBUTES.map((a) => [a, base[a] ?? null])) as Attributes,
-      };
-      const chain = foldVersions(registration, events.slice(start, e), refs);
-      chain.forEach((v, i) => {
-        const next = chain[i + 1];
-        rows.push([
-          base.client_id,
-          i + 1,
-          v.validFrom,
-          next ? next.validFrom : OPEN_END,
-          next === undefined,
-          ...CLIENT_ATTRIBUTES.map((a) => v.attrs[a] as SqlValue),
-          v.reason,
-        ]);
-      });
-    }
-    await tx.bulkLoad(STAGE.versions, VERSION_STAGE_COLUMNS, rows);
-    last = (bases[bases.length - 1] as { client_id: string }).client_id;
-  }
+export async function applyClientChanges(tx: Warehouse, batchId: number): Promise<Scd2Result> {
+  await traced("changes: SCD2 fold", () => tx.exec(FOLD_VERSIONS_SQL));
   return traced("changes: SCD2 merge", () => mergeVersions(tx, batchId));
 }
 
