@@ -198,9 +198,8 @@ interface StageHow {
   readonly expected: readonly string[];
   readonly target: TableRef;
   readonly columns: readonly string[];
-  /** A row for bulkLoad, a line for loadText (when `text`), or a reject. */
+  /** A staging line (tab-separated, ending in a line break), a row, or a reject. */
   readonly check: (rec: SourceRecord) => SqlValue[] | string | Reject;
-  readonly text?: boolean;
 }
 
 type Timed = <T>(stage: EtlStage, work: () => Promise<T>) => Promise<T>;
@@ -303,7 +302,10 @@ class BatchRun {
       await this.#tx.exec(`DROP TABLE ${table.schema}.${table.table}`);
   }
 
-  /** Streams the files' records through their checks and stages what passes in one bulk load. */
+  /**
+   * Streams the files' records through their checks and stages what passes in one bulk load: as tab-separated
+   * text (the engine's CSV reader or COPY), rows whose values the text cannot carry through the appender.
+   */
   async #stageFiles(
     files: readonly InputFile[],
     howFor: (file: InputFile) => StageHow,
@@ -311,12 +313,13 @@ class BatchRun {
   ): Promise<void> {
     const [first] = files;
     if (first === undefined) return;
-    const { stage, target, columns, kind, text } = howFor(first);
+    const { stage, target, columns, kind } = howFor(first);
     const signal = this.#options.signal;
     const report = this.#report;
     const read = this.#read;
     const rejects = this.#rejects;
-    async function* rows(): AsyncGenerator<SqlValue[] | string> {
+    const unsafe: SqlValue[][] = [];
+    async function* lines(): AsyncGenerator<string> {
       for (const file of files) {
         const { expected, check } = howFor(file);
         const source = await openRecords(file);
@@ -325,24 +328,28 @@ class BatchRun {
         rejects.nextFile();
         for await (const batch of source.batches) {
           if (signal?.aborted) throw new EtlInterrupted(`interrupted while reading ${file.name}`);
-          const accepted: (SqlValue[] | string)[] = [];
+          let text = "";
           for (const rec of batch) {
             progress.done += rec.raw.length + 1;
             const checked = check(rec);
-            if (typeof checked === "string" || Array.isArray(checked)) {
+            if (typeof checked === "string") {
               rejects.accepted();
-              accepted.push(checked);
+              text += checked;
+            } else if (Array.isArray(checked)) {
+              rejects.accepted();
+              const line = stageLine(checked);
+              if (line === null) unsafe.push(checked);
+              else text += line;
             } else rejects.add(checked);
           }
           read[kind] += batch.length;
           report({ stage, done: progress.done, total: progress.total, records: read[kind] });
-          if (text) yield (accepted as string[]).join("");
-          else yield* accepted;
+          yield text;
         }
       }
     }
-    if (text) await this.#tx.loadText(target, columns, rows() as AsyncGenerator<string>);
-    else await this.#tx.bulkLoad(target, columns, rows() as AsyncGenerator<SqlValue[]>);
+    await this.#tx.loadText(target, columns, lines());
+    if (unsafe.length > 0) await this.#tx.bulkLoad(target, columns, unsafe);
     report({ stage, done: progress.done, total: progress.total, records: read[kind] });
     await rejects.flush(this.#tx, this.#id);
   }
@@ -522,7 +529,6 @@ class BatchRun {
       target: STAGE.transactions,
       columns,
       check,
-      text: true,
     };
   }
 
@@ -625,6 +631,26 @@ class BatchRun {
     };
     return { counts, rejects };
   }
+}
+
+/** Characters a value of the tab-separated staging text cannot hold (no escapes: DuckDB reads it with none). */
+const UNSAFE_TEXT = /[\\\t\n\r]/;
+
+/** A row as one line of staging text (NULL as \\N), or null when a value holds a character the text cannot carry. */
+function stageLine(values: readonly SqlValue[]): string | null {
+  let line = "";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let text: string;
+    if (v === null || v === undefined) text = "\\N";
+    else if (typeof v === "string") {
+      if (UNSAFE_TEXT.test(v)) return null;
+      text = v;
+    } else if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") text = String(v);
+    else return null;
+    line += i === 0 ? text : `\t${text}`;
+  }
+  return `${line}\n`;
 }
 
 function sum(files: readonly InputFile[]): number {
