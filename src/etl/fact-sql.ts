@@ -187,18 +187,27 @@ UPDATE ${table} AS d
  WHERE d.date_key = x.date_key AND d.client_id = x.client_id`;
 }
 
+/**
+ * The client versions as ranges of day keys: the version valid at the end of day D (valid_from < D + 1 00:00
+ * <= valid_to) is the one with from_key <= D < to_key, where from_key is the day of valid_from and to_key the
+ * day of valid_to (a version ending at 10:00 on D + 1, or at its midnight, is still valid at the end of D).
+ * Comparing integers in the join costs far less than computing D + 1 as a timestamp for every client-day.
+ */
+export const VERSION_DAYS_SQL = `
+SELECT client_id, client_key, geography_key,
+       dwh.date_to_key(CAST(valid_from AS DATE)) AS from_key, dwh.date_to_key(CAST(valid_to AS DATE)) AS to_key
+  FROM dwh.dim_client`;
+
 /** The summary rows of the client-days in `daily` (a table of dailySql's rows), with the version valid at day's end. */
 export function summarySql(batchId: number, daily: string, where = "TRUE"): string {
   return `
-WITH daily AS (SELECT * FROM ${daily} AS f WHERE ${where})
+WITH daily AS (SELECT * FROM ${daily} AS f WHERE ${where}),
+versions AS (${VERSION_DAYS_SQL})
 SELECT d.date_key, d.client_id, c.client_key, c.geography_key, d.tx_count, d.success_count, d.failed_count,
        d.reversed_count, d.fraud_count, d.distinct_counterparties, d.distinct_services, d.ussd_count, d.app_count,
        d.web_count, d.api_count, d.agent_pos_count, d.amount_total, d.amount_success, d.amount_in_success,
        d.amount_out_success, d.fee_total, d.max_amount, d.fraud_amount, d.first_time_key, d.last_time_key,
        CAST(${batchId} AS BIGINT)
   FROM daily AS d
-  JOIN dwh.dim_client AS c
-    ON c.client_id = d.client_id
-   AND c.valid_from < CAST(dwh.key_to_date(d.date_key) + 1 AS TIMESTAMP)
-   AND c.valid_to >= CAST(dwh.key_to_date(d.date_key) + 1 AS TIMESTAMP)`;
+  JOIN versions AS c ON c.client_id = d.client_id AND c.from_key <= d.date_key AND c.to_key > d.date_key`;
 }

@@ -1,4 +1,5 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import { DUCKDB_DIALECT } from "./dialect.ts";
 import {
   dailySql,
   distinctCountsSql,
@@ -18,7 +19,9 @@ import { traced } from "./trace.ts";
  */
 export async function publishFacts(tx: Warehouse, batchId: number): Promise<void> {
   if (tx.engine === "duckdb") {
-    await tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId)}`);
+    await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
+      tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId)}`),
+    );
     return;
   }
   await tx.exec(
@@ -73,8 +76,10 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
       await tx.exec(
         `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days)`,
       );
-      await tx.exec(
-        `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
+      await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
+        tx.exec(
+          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
+        ),
       );
       return;
     }

@@ -1,4 +1,5 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import { VERSION_DAYS_SQL } from "./fact-sql.ts";
 import { CLIENT_ATTRIBUTES, VERSION_STAGE_COLUMNS } from "./stage.ts";
 import { traced } from "./trace.ts";
 
@@ -184,10 +185,8 @@ async function repointFacts(tx: Warehouse): Promise<number> {
     INSERT INTO dwh_stage.touched_days (date_key)
     SELECT DISTINCT s.date_key
       FROM dwh.fact_daily_client_summary AS s
-      JOIN dwh.dim_client AS c
-        ON c.client_id = s.client_id
-       AND c.valid_from < CAST(dwh.key_to_date(s.date_key) + 1 AS TIMESTAMP)
-       AND c.valid_to >= CAST(dwh.key_to_date(s.date_key) + 1 AS TIMESTAMP)
+      JOIN (${VERSION_DAYS_SQL}) AS c
+        ON c.client_id = s.client_id AND c.from_key <= s.date_key AND c.to_key > s.date_key
      WHERE s.client_id ${affected} AND (s.client_key <> c.client_key OR s.geography_key <> c.geography_key)`);
   return repointed;
 }
