@@ -14,7 +14,10 @@ export interface CitusLayout {
 export const CITUS_LAYOUT: CitusLayout = {
   reference: [...DIMENSION_TABLES, "ml_models", "agg_activity_calendar"],
   // The durable client_id, not the SCD2 client_key, so that per-client windows across versions stay on one node.
-  colocated: { column: "client_id", tables: [...FACT_TABLES, "client_segments", "agg_client_activity"] },
+  colocated: {
+    column: "client_id",
+    tables: [...FACT_TABLES, "client_segments", "agg_client_activity", "agg_client_monthly"],
+  },
   // They carry no client_id. Scores sharded by transaction: their joins to fact_transactions are
   // repartitioned. The KPI aggregates by day: the dashboards only join them to reference dimensions.
   alone: [

@@ -1,4 +1,5 @@
-import { registrationCohorts, segmentMigration, topClients } from "../serve/queries/clients.ts";
+import { registrationCohorts, segmentMigration } from "../serve/queries/clients.ts";
+import { topClients } from "../serve/queries/top-clients.ts";
 import { count, pct, type ReportContext, share } from "./context.ts";
 import { categoryChart, heatmapChart, type Report, type Section } from "./report.ts";
 import * as q from "./report-queries.ts";

@@ -20,6 +20,7 @@ export const SERVING_TABLES = [
   "agg_daily_kpi",
   "agg_monthly_kpi",
   "agg_client_activity",
+  "agg_client_monthly",
   "agg_activity_calendar",
 ] as const;
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;

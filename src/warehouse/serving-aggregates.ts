@@ -42,6 +42,34 @@ function monthlySelect(month: number): string {
      GROUP BY ${MONTHLY_DIMENSIONS}`;
 }
 
+/**
+ * The client-month rows of `month` (YYYYMM) from the daily summary: one per client and (region, client type),
+ * with the client's totals over all its rows of the month.
+ */
+function clientMonthlySelect(month: number): string {
+  const client = "OVER (PARTITION BY client_id)";
+  return `
+    SELECT ${month}, client_id, country_code, region_name, client_type,
+           SUM(transactions) ${client}, SUM(value) ${client}, SUM(fees) ${client}
+      FROM (SELECT s.client_id, g.country_code, g.region_name, c.client_type, SUM(s.tx_count) AS transactions,
+                   SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
+              FROM dwh.fact_daily_client_summary AS s
+              JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+              JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+             WHERE s.date_key BETWEEN ${month * 100} AND ${month * 100 + 99}
+             GROUP BY s.client_id, g.country_code, g.region_name, c.client_type) AS per_row`;
+}
+
+const CLIENT_MONTHLY_COLUMNS =
+  "month_key, client_id, country_code, region_name, client_type, month_transactions, month_value, month_fees";
+
+async function rebuildMonth(tx: Warehouse, month: number): Promise<void> {
+  await tx.exec(`DELETE FROM dwh.agg_monthly_kpi WHERE month_key = ${month};
+    INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(month)};
+    DELETE FROM dwh.agg_client_monthly WHERE month_key = ${month};
+    INSERT INTO dwh.agg_client_monthly (${CLIENT_MONTHLY_COLUMNS}) ${clientMonthlySelect(month)}`);
+}
+
 /** Parts the clients are rebuilt in (by a hash of their id). */
 const CLIENT_CHUNKS = 16;
 
@@ -106,6 +134,7 @@ export async function refreshServingAggregates(
   const firstDate = String(span.first_date).slice(0, 10);
   if (full) {
     await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_monthly_kpi; DELETE FROM dwh.agg_client_activity;
+      DELETE FROM dwh.agg_client_monthly;
       DELETE FROM dwh.agg_activity_calendar;
       INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
   }
@@ -120,8 +149,7 @@ export async function refreshServingAggregates(
     const when = full ? inMonth : `${inMonth} AND f.date_key IN (${touchedDays})`;
     if (!full) await tx.exec(`DELETE FROM dwh.agg_daily_kpi AS f WHERE ${when}`);
     await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(when)}`);
-    await tx.exec(`DELETE FROM dwh.agg_monthly_kpi WHERE month_key = ${Number(month)};
-      INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(Number(month))}`);
+    await rebuildMonth(tx, Number(month));
   }
   await tx.exec(`DROP TABLE IF EXISTS serving_clients;
     CREATE TEMPORARY TABLE serving_clients AS
@@ -136,7 +164,9 @@ export async function refreshServingAggregates(
   }
   await tx.exec("DROP TABLE serving_clients");
   if (tx.engine === "postgres")
-    await tx.exec("ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_activity");
+    await tx.exec(
+      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_activity; ANALYZE dwh.agg_client_monthly",
+    );
   return { full };
 }
 
@@ -148,7 +178,7 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
   const [state] = await tx.query<{ built: boolean; loaded: boolean; monthly: boolean; daily: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM dwh.agg_activity_calendar) AS built,
             EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,
-            EXISTS (SELECT 1 FROM dwh.agg_monthly_kpi) AS monthly,
+            EXISTS (SELECT 1 FROM dwh.agg_monthly_kpi) AND EXISTS (SELECT 1 FROM dwh.agg_client_monthly) AS monthly,
             EXISTS (SELECT 1 FROM dwh.agg_daily_kpi) AS daily`,
   );
   if (!state?.loaded) return false;
@@ -168,10 +198,7 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
   const months = await tx.query<{ month: number }>(
     `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh.agg_daily_kpi ORDER BY 1`,
   );
-  for (const { month } of months)
-    await tx.exec(
-      `INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(Number(month))}`,
-    );
-  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_monthly_kpi");
+  for (const { month } of months) await rebuildMonth(tx, Number(month));
+  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_monthly");
   return true;
 }

@@ -3,7 +3,7 @@ import { activeClientsByRange, activityCovers } from "../active-clients.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
-import { filterConditions, type Kpis, kpiColumns, kpiFrom, kpiSelect, kpisFrom, SqlParams } from "../sql.ts";
+import { filterConditions, kpiColumns, kpiFrom, SqlParams } from "../sql.ts";
 import { clientLevelSource } from "./kpi.ts";
 
 /** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
@@ -116,63 +116,6 @@ export async function segmentMigration(
     toDate: asOfDate,
     flows: rows.map((r) => ({ from: r.from_segment, to: r.to_segment, clients: Number(r.clients) })),
   };
-}
-
-export const TOP_CLIENT_ORDERS = ["value", "transactions", "fees"] as const;
-export type TopClientOrder = (typeof TOP_CLIENT_ORDERS)[number];
-
-export interface TopClient extends Omit<Kpis, "activeClients"> {
-  readonly clientId: string;
-  readonly clientName: string;
-  readonly clientType: string;
-  readonly tier: string;
-  readonly country: string;
-  readonly region: string;
-  readonly segment: string | null;
-}
-
-export async function topClients(
-  wh: Warehouse,
-  filters: Filters,
-  order: TopClientOrder,
-  limit: number,
-  reference: Reference,
-): Promise<TopClient[]> {
-  const source = clientLevelSource(filters);
-  const p = new SqlParams();
-  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  const ranked = kpiSelect({
-    source,
-    alias: "x",
-    where,
-    groups: [{ expr: "x.client_id", name: "client_id" }],
-    orderBy: `${order} DESC, client_id`,
-    limit: p.int(limit),
-  });
-  const rows = await wh.query(
-    `WITH ranked AS (${ranked})
-     SELECT r.*, c.client_name, c.client_type, c.tier, g.country_code, g.region_name, cs.segment_name
-       FROM ranked AS r
-       JOIN dwh.dim_client AS c ON c.client_id = r.client_id AND c.is_current
-       JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
-       LEFT JOIN dwh.client_segments AS cs
-         ON cs.client_id = r.client_id AND cs.as_of_date = ${p.date(reference.segments.asOfDate ?? "1970-01-01")}
-      ORDER BY r.${order} DESC, r.client_id`,
-    p.values,
-  );
-  return rows.map((r) => {
-    const { activeClients: _a, ...kpis } = kpisFrom(r);
-    return {
-      clientId: String(r.client_id),
-      clientName: String(r.client_name),
-      clientType: String(r.client_type),
-      tier: String(r.tier),
-      country: String(r.country_code),
-      region: String(r.region_name),
-      segment: (r.segment_name as string | null) ?? null,
-      ...kpis,
-    };
-  });
 }
 
 export interface Cohort {

@@ -3,13 +3,8 @@ import { filteredRequest, type RouteModule } from "../context.ts";
 import { BadRequestError } from "../errors.ts";
 import { choiceParam, limitParam, parseQuery } from "../params.ts";
 import { clientDetail, searchClients } from "../queries/client-detail.ts";
-import {
-  registrationCohorts,
-  segmentMigration,
-  segmentSummary,
-  TOP_CLIENT_ORDERS,
-  topClients,
-} from "../queries/clients.ts";
+import { registrationCohorts, segmentMigration, segmentSummary } from "../queries/clients.ts";
+import { TOP_CLIENT_ORDERS, topClients } from "../queries/top-clients.ts";
 
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 

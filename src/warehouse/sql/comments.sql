@@ -281,6 +281,15 @@ COMMENT ON COLUMN dwh.agg_client_activity.client_type IS 'Client type of the cli
 COMMENT ON COLUMN dwh.agg_client_activity.registration_date IS 'Registration date of the client (dwh.dim_client), for the cohorts.';
 COMMENT ON COLUMN dwh.agg_client_activity.active_words IS 'Active days, 62 per BIGINT: bit b of element w (1-based) set when the client had a transaction on day 62·(w − 1) + b after first_date_key of dwh.agg_activity_calendar.';
 COMMENT ON COLUMN dwh.agg_client_activity.has_other_rows IS 'Whether the client has other rows here (it was active under another region or client type); null on rows built before the column existed.';
+COMMENT ON TABLE dwh.agg_client_monthly IS 'Dashboard aggregate: one row per month, client and region and client type it was active under, with the client''s totals over the whole month, which the top-clients ranking reads in order.';
+COMMENT ON COLUMN dwh.agg_client_monthly.month_key IS 'Month, YYYYMM.';
+COMMENT ON COLUMN dwh.agg_client_monthly.client_id IS 'Business id of the client (dwh.dim_client).';
+COMMENT ON COLUMN dwh.agg_client_monthly.country_code IS 'Country of the client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_client_monthly.region_name IS 'Region of the client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_client_monthly.client_type IS 'Client type of the client version (dwh.dim_client).';
+COMMENT ON COLUMN dwh.agg_client_monthly.month_transactions IS 'Transactions of the client in the month, all its rows together.';
+COMMENT ON COLUMN dwh.agg_client_monthly.month_value IS 'Amount of the client''s successful transactions in the month, all its rows together.';
+COMMENT ON COLUMN dwh.agg_client_monthly.month_fees IS 'Fees of the client''s successful transactions in the month, all its rows together.';
 COMMENT ON TABLE dwh.agg_activity_calendar IS 'The days the bits of dwh.agg_client_activity stand for (one row).';
 COMMENT ON COLUMN dwh.agg_activity_calendar.first_date_key IS 'Day of bit 0, YYYYMMDD.';
 COMMENT ON COLUMN dwh.agg_activity_calendar.days IS 'Bits per client row: the days of dwh.dim_date when the aggregate was built.';

@@ -50,6 +50,20 @@ CREATE TABLE IF NOT EXISTS dwh.agg_client_activity (
 -- Null on rows built before the column existed, which are then counted the distinct way.
 ALTER TABLE dwh.agg_client_activity ADD COLUMN IF NOT EXISTS has_other_rows BOOLEAN;
 
+-- One row per month, client and (region, client type) it was active under, with the client's totals over the
+-- whole month (all its rows): the top-clients ranking reads each month's rows in order of these totals and
+-- stops once no client left unread can reach its list (src/serve/queries/top-clients.ts).
+CREATE TABLE IF NOT EXISTS dwh.agg_client_monthly (
+  month_key          INTEGER        NOT NULL,
+  client_id          VARCHAR        NOT NULL,
+  country_code       VARCHAR(2)     NOT NULL,
+  region_name        VARCHAR        NOT NULL,
+  client_type        VARCHAR        NOT NULL,
+  month_transactions BIGINT         NOT NULL,
+  month_value        DECIMAL(18, 2) NOT NULL,
+  month_fees         DECIMAL(18, 2) NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS dwh.agg_activity_calendar (
   first_date_key  INTEGER        NOT NULL,
   days            INTEGER        NOT NULL CHECK (days > 0)

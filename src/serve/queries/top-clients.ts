@@ -1,0 +1,184 @@
+import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
+import { addMonths } from "../dates.ts";
+import { type Filters, needsTransactions, rangeOf } from "../filters.ts";
+import type { Reference } from "../reference.ts";
+import {
+  type FactColumns,
+  filterConditions,
+  type Kpis,
+  kpiColumns,
+  kpiSelect,
+  kpisFrom,
+  SqlParams,
+  SUMMARY_COLUMNS,
+} from "../sql.ts";
+
+export const TOP_CLIENT_ORDERS = ["value", "transactions", "fees"] as const;
+export type TopClientOrder = (typeof TOP_CLIENT_ORDERS)[number];
+
+export interface TopClient extends Omit<Kpis, "activeClients"> {
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly clientType: string;
+  readonly tier: string;
+  readonly country: string;
+  readonly region: string;
+  readonly segment: string | null;
+}
+
+/** The client's whole-month total in dwh.agg_client_monthly each order ranks by. */
+const MONTH_TOTAL: Record<TopClientOrder, string> = {
+  value: "month_value",
+  transactions: "month_transactions",
+  fees: "month_fees",
+};
+
+const CLIENT_MONTHLY_COLUMNS: FactColumns = {
+  dateKey: "NULL",
+  clientKey: "NULL",
+  clientId: "m.client_id",
+  countryCode: "m.country_code",
+  regionName: "m.region_name",
+  clientType: "m.client_type",
+};
+
+/** Rows read per month in the first round: enough for the usual heavy-tailed ranking to stop at once. */
+const FIRST_ROUND_ROWS = 64;
+/** Beyond this many rows per month, or clients read, the ranking is cheaper as one aggregate over the period. */
+const MAX_ROUND_ROWS = 20_000;
+const MAX_CANDIDATES = 20_000;
+
+/**
+ * The clients with the largest totals over the period, ranked by the threshold algorithm over the monthly
+ * client rows: each month's rows are read in order of the client's whole-month total (an index scan on
+ * PostgreSQL), the exact totals of the clients read so far come from the daily summary, and the ranking
+ * stops once the last of the `limit` best is above what any unread client can reach (the sum over the
+ * months of the smallest total read in each). Filters on services or channels rank over the transactions.
+ */
+export async function topClients(
+  wh: Warehouse,
+  filters: Filters,
+  order: TopClientOrder,
+  limit: number,
+  reference: Reference,
+  /** Rows per month of the first round (tests start low to go through several rounds). */
+  firstRoundRows = Math.max(FIRST_ROUND_ROWS, 4 * limit),
+): Promise<TopClient[]> {
+  let ranked: Row[] | null = null;
+  if (!needsTransactions(filters)) {
+    for (let rows = firstRoundRows; ranked === null && rows <= MAX_ROUND_ROWS; rows *= 8)
+      ranked = await thresholdRound(wh, filters, order, limit, rows);
+  }
+  ranked ??= await rankAll(wh, filters, order, limit);
+  return describe(wh, ranked, reference);
+}
+
+/** One round of the threshold algorithm with `rows` per month; null when it cannot decide yet. */
+async function thresholdRound(
+  wh: Warehouse,
+  filters: Filters,
+  order: TopClientOrder,
+  limit: number,
+  rows: number,
+): Promise<Row[] | null> {
+  const range = rangeOf(filters);
+  const months: number[] = [];
+  for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))
+    months.push(m);
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, CLIENT_MONTHLY_COLUMNS, null);
+  const total = MONTH_TOTAL[order];
+  const perMonth = months.map(
+    (month) => `(SELECT m.month_key, m.client_id, m.${total} AS bound FROM dwh.agg_client_monthly AS m
+       WHERE m.month_key = ${p.int(month)} AND ${where.join(" AND ")}
+       ORDER BY m.${total} DESC LIMIT ${p.int(rows)})`,
+  );
+  const read = await wh.query<{ month_key: number; client_id: string; bound: string | number }>(
+    perMonth.join(" UNION ALL "),
+    p.values,
+  );
+  // A client read in no month has, in each month, at most the smallest total read there (none when the
+  // month's rows were all read).
+  let threshold = 0;
+  let complete = true;
+  for (const month of months) {
+    const bounds = read.filter((r) => Number(r.month_key) === month).map((r) => Number(r.bound));
+    if (bounds.length < rows) continue;
+    complete = false;
+    threshold += bounds.reduce((a, b) => Math.min(a, b));
+  }
+  const candidates = [...new Set(read.map((r) => r.client_id))];
+  if (candidates.length === 0) return [];
+  if (candidates.length > MAX_CANDIDATES) return null;
+  const q = new SqlParams();
+  const exactWhere = filterConditions(q, filters, SUMMARY_COLUMNS("x"), range);
+  exactWhere.push(`x.client_id IN (${candidates.map((id) => q.add(id)).join(", ")})`);
+  const exact = await wh.query(rankingSelect(filters, order, exactWhere, null), q.values);
+  const last = exact[limit - 1];
+  if (complete || (last !== undefined && Number(last[order]) > threshold)) return exact.slice(0, limit);
+  return null;
+}
+
+function rankingSelect(
+  filters: Filters,
+  order: TopClientOrder,
+  where: string[],
+  limit: string | null,
+): string {
+  const source = needsTransactions(filters) ? "transactions" : "daily_summary";
+  return kpiSelect({
+    source,
+    alias: "x",
+    where,
+    groups: [{ expr: "x.client_id", name: "client_id" }],
+    orderBy: `${order} DESC, client_id`,
+    limit: limit ?? undefined,
+  });
+}
+
+/** The ranking as one aggregate of every client over the period. */
+async function rankAll(
+  wh: Warehouse,
+  filters: Filters,
+  order: TopClientOrder,
+  limit: number,
+): Promise<Row[]> {
+  const source = needsTransactions(filters) ? "transactions" : "daily_summary";
+  const p = new SqlParams();
+  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  return wh.query(rankingSelect(filters, order, where, p.int(limit)), p.values);
+}
+
+/** The ranked clients with their current name, type, tier, place and latest segment. */
+async function describe(wh: Warehouse, ranked: Row[], reference: Reference): Promise<TopClient[]> {
+  if (ranked.length === 0) return [];
+  const p = new SqlParams();
+  const ids = ranked.map((r) => p.add(String(r.client_id)));
+  const rows = await wh.query(
+    `SELECT c.client_id, c.client_name, c.client_type, c.tier, g.country_code, g.region_name, cs.segment_name
+       FROM dwh.dim_client AS c
+       JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+       LEFT JOIN dwh.client_segments AS cs
+         ON cs.client_id = c.client_id AND cs.as_of_date = ${p.date(reference.segments.asOfDate ?? "1970-01-01")}
+      WHERE c.is_current AND c.client_id IN (${ids.join(", ")})`,
+    p.values,
+  );
+  const byId = new Map(rows.map((r) => [String(r.client_id), r]));
+  return ranked.flatMap((r) => {
+    const client = byId.get(String(r.client_id));
+    if (!client) return [];
+    const { activeClients: _a, ...kpis } = kpisFrom(r);
+    return [
+      {
+        clientId: String(r.client_id),
+        clientName: String(client.client_name),
+        clientType: String(client.client_type),
+        tier: String(client.tier),
+        country: String(client.country_code),
+        region: String(client.region_name),
+        segment: (client.segment_name as string | null) ?? null,
+        ...kpis,
+      },
+    ];
+  });
+}

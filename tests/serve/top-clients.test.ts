@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Filters, resolveFilters } from "../../src/serve/filters.ts";
+import { TOP_CLIENT_ORDERS, topClients } from "../../src/serve/queries/top-clients.ts";
+import { loadReference, type Reference } from "../../src/serve/reference.ts";
+import type { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { ENGINES_UNDER_TEST } from "../support/engines.ts";
+import { type TinyWarehouse, tinyInput, tinyWarehouse } from "./fixtures.ts";
+
+const MEASURE = { value: "amount_success", transactions: "tx_count", fees: "fee_total" } as const;
+
+/** The ranking the slow way: every client's sums over the period from the daily summary. */
+async function bruteForce(wh: Warehouse, filters: Filters, order: keyof typeof MEASURE, limit: number) {
+  const where = [
+    `s.date_key BETWEEN ${filters.from.replaceAll("-", "")} AND ${filters.to.replaceAll("-", "")}`,
+  ];
+  if (filters.country) where.push(`g.country_code = '${filters.country}'`);
+  if (filters.region) where.push(`g.region_name = '${filters.region}'`);
+  if (filters.clientType) where.push(`c.client_type = '${filters.clientType}'`);
+  if (filters.segment)
+    where.push(`s.client_id IN (SELECT client_id FROM dwh.client_segments
+                 WHERE as_of_date = DATE '${filters.segmentAsOf}' AND segment_name = '${filters.segment}')`);
+  const rows = await wh.query<{ client_id: string; measure: string | number }>(
+    `SELECT s.client_id, SUM(s.${MEASURE[order]}) AS measure FROM dwh.fact_daily_client_summary AS s
+       JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+       JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+      WHERE ${where.join(" AND ")}
+      GROUP BY s.client_id ORDER BY measure DESC, s.client_id LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({ clientId: r.client_id, measure: Number(r.measure) }));
+}
+
+let input: Awaited<ReturnType<typeof tinyInput>>;
+beforeAll(async () => {
+  input = await tinyInput();
+});
+afterAll(() => input?.cleanup());
+
+for (const engine of ENGINES_UNDER_TEST) {
+  describe(`top clients on ${engine}`, () => {
+    let tiny: TinyWarehouse;
+    let wh: Warehouse;
+    let reference: Reference;
+    beforeAll(async () => {
+      tiny = await tinyWarehouse(engine, input.input, true);
+      wh = await tiny.db.open();
+      reference = await loadReference(wh);
+    });
+    afterAll(async () => {
+      await wh?.close();
+      await tiny?.db.drop();
+    });
+
+    it("ranks as a sum over every client would, whether it stops in the first round or after several", async () => {
+      const [busiest] = await wh.query<{ country_code: string; region_name: string; client_type: string }>(
+        `SELECT g.country_code, g.region_name, c.client_type FROM dwh.fact_daily_client_summary AS s
+           JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+           JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+          GROUP BY 1, 2, 3 ORDER BY COUNT(*) DESC LIMIT 1`,
+      );
+      const cases = [
+        {},
+        { from: "2024-01-01", to: "2025-12-31" },
+        { from: "2025-02-10", to: "2025-05-20", country: busiest?.country_code },
+        { country: busiest?.country_code, region: busiest?.region_name, clientType: busiest?.client_type },
+        { segment: "Champions" },
+      ];
+      let compared = 0;
+      for (const params of cases) {
+        const filters = resolveFilters(params, reference);
+        for (const order of TOP_CLIENT_ORDERS) {
+          for (const [limit, firstRoundRows] of [
+            [12, undefined],
+            [12, 1],
+            [30, 2],
+          ] as const) {
+            const label = `${JSON.stringify(params)} by ${order}, ${limit} from ${firstRoundRows ?? "default"} rows`;
+            const expected = await bruteForce(wh, filters, order, limit);
+            const ranked = await topClients(wh, filters, order, limit, reference, firstRoundRows);
+            const measure = (c: (typeof ranked)[number]) =>
+              Number(order === "transactions" ? c.transactions : c[order]);
+            expect(
+              ranked.map((c) => ({ clientId: c.clientId, measure: measure(c) })),
+              label,
+            ).toEqual(expected);
+            compared += expected.length;
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(300);
+    });
+
+    it("ranks under a service filter from the transactions, as before", async () => {
+      const filters = resolveFilters({ service: "MERCHANT_PAYMENT" }, reference);
+      const ranked = await topClients(wh, filters, "value", 5, reference);
+      expect(ranked).toHaveLength(5);
+      const [top] = await wh.query<{ client_id: string }>(
+        `SELECT t.client_id FROM dwh.fact_transactions AS t
+           JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
+           JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+          WHERE sv.service_code = 'MERCHANT_PAYMENT' AND st.status_group = 'success'
+            AND t.date_key BETWEEN ${filters.from.replaceAll("-", "")} AND ${filters.to.replaceAll("-", "")}
+          GROUP BY t.client_id ORDER BY SUM(t.amount) DESC, t.client_id LIMIT 1`,
+      );
+      expect(ranked[0]?.clientId).toBe(top?.client_id);
+    });
+  });
+}
