@@ -58,36 +58,38 @@ export function checkAttribute(
   value: string,
   refs: References,
 ): { value: SqlValue } | { reason: string; message: string } {
-  const bad = (reason: string, message: string) => ({ reason, message });
   switch (attribute) {
     case "client_name":
       return value.trim() === "" || value.length > 200
-        ? bad("invalid_value", "client_name must hold 1 to 200 characters")
+        ? { reason: "invalid_value", message: "client_name must hold 1 to 200 characters" }
         : { value };
     case "client_type":
       return LABEL.test(value)
         ? { value }
-        : bad("invalid_value", `client_type "${value}" is not a lower-case label`);
+        : { reason: "invalid_value", message: `client_type "${value}" is not a lower-case label` };
     case "sector":
       return value.trim() === "" || value.length > 80
-        ? bad("invalid_value", "sector must hold 1 to 80 characters")
+        ? { reason: "invalid_value", message: "sector must hold 1 to 80 characters" }
         : { value };
     case "size_band":
       return SIZE_BANDS.has(value)
         ? { value }
-        : bad("invalid_enum", `size_band "${value}" is not one of micro, small, medium, large`);
+        : {
+            reason: "invalid_enum",
+            message: `size_band "${value}" is not one of micro, small, medium, large`,
+          };
     case "tier":
       return TIERS.has(value)
         ? { value }
-        : bad("invalid_enum", `tier "${value}" is not one of bronze, silver, gold, platinum`);
+        : { reason: "invalid_enum", message: `tier "${value}" is not one of bronze, silver, gold, platinum` };
     case "kyc_level":
       return KYC.has(value)
         ? { value: Number(value) }
-        : bad("out_of_range", `kyc_level "${value}" is not 1, 2 or 3`);
+        : { reason: "out_of_range", message: `kyc_level "${value}" is not 1, 2 or 3` };
     case "geo_code": {
       const key = refs.geographies.get(value);
       return key === undefined
-        ? bad("unknown_geography", `geo_code "${value}" is not in dim_geography`)
+        ? { reason: "unknown_geography", message: `geo_code "${value}" is not in dim_geography` }
         : { value: key };
     }
     case "parent_client_id":
@@ -95,44 +97,62 @@ export function checkAttribute(
         ? { value: null }
         : isIdentifier(value)
           ? { value }
-          : bad("invalid_identifier", `parent_client_id "${value}" is not an identifier`);
+          : { reason: "invalid_identifier", message: `parent_client_id "${value}" is not an identifier` };
     case "status":
       return STATUSES.has(value)
         ? { value }
-        : bad("invalid_enum", `status "${value}" is not one of active, suspended, closed`);
+        : { reason: "invalid_enum", message: `status "${value}" is not one of active, suspended, closed` };
     default:
-      return bad("unknown_attribute", `attribute "${attribute}" is not a tracked client attribute`);
+      return {
+        reason: "unknown_attribute",
+        message: `attribute "${attribute}" is not a tracked client attribute`,
+      };
   }
 }
 
 /** A client registration as a dwh_stage.clients row, or why it is refused. */
 export function checkClient(rec: SourceRecord, ctx: Context): SqlValue[] | Reject {
-  const reject = (field: string | null, reason: string, message: string) =>
-    rejectRecord(rec, ctx.file, "client", field, reason, message);
+  // No closures here: once per record, and the loader wraps each closure it creates to keep its name.
   const shape = shapeReject(rec, ctx.file, "client", CLIENT_FIELDS.length);
   if (shape) return shape;
   const f = rec.fields;
   const clientId = f[0] as string;
-  if (clientId === "") return reject("client_id", "missing_value", "client_id is empty");
+  if (clientId === "")
+    return rejectRecord(rec, ctx.file, "client", "client_id", "missing_value", "client_id is empty");
   if (!isIdentifier(clientId))
-    return reject("client_id", "invalid_identifier", `client_id "${clientId}" is not an identifier`);
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client",
+      "client_id",
+      "invalid_identifier",
+      `client_id "${clientId}" is not an identifier`,
+    );
   const values: SqlValue[] = [ctx.file, rec.line, clientId];
-  for (const [i, field] of CLIENT_FIELDS.entries()) {
-    if (i === 0 || field === "registration_date") continue;
+  for (let i = 1; i < CLIENT_FIELDS.length; i++) {
+    const field = CLIENT_FIELDS[i] as string;
+    if (field === "registration_date") continue;
     const checked = checkAttribute(field, f[i] as string, ctx.refs);
-    if ("reason" in checked) return reject(field, checked.reason, checked.message);
+    if ("reason" in checked)
+      return rejectRecord(rec, ctx.file, "client", field, checked.reason, checked.message);
     values.push(checked.value);
     if (field === "parent_client_id") {
       const registration = f[9] as string;
       const day = parseDate(registration);
       if (day === null)
-        return reject(
+        return rejectRecord(
+          rec,
+          ctx.file,
+          "client",
           "registration_date",
           "malformed_date",
           `registration_date "${registration}" is not a date YYYY-MM-DD`,
         );
       if (registration > ctx.now.slice(0, 10)) {
-        return reject(
+        return rejectRecord(
+          rec,
+          ctx.file,
+          "client",
           "registration_date",
           "future_timestamp",
           `registration_date ${registration} is in the future`,
@@ -147,8 +167,6 @@ export function checkClient(rec: SourceRecord, ctx: Context): SqlValue[] | Rejec
 
 /** A client change event as a dwh_stage.client_changes row, or why it is refused. */
 export function checkChange(rec: SourceRecord, ctx: Context): SqlValue[] | Reject {
-  const reject = (field: string | null, reason: string, message: string) =>
-    rejectRecord(rec, ctx.file, "client_change", field, reason, message);
   const shape = shapeReject(rec, ctx.file, "client_change", CHANGE_FIELDS.length);
   if (shape) return shape;
   const f = rec.fields;
@@ -162,34 +180,67 @@ export function checkChange(rec: SourceRecord, ctx: Context): SqlValue[] | Rejec
     string,
   ];
   if (!isIdentifier(changeId))
-    return reject(
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
       "change_id",
       changeId === "" ? "missing_value" : "invalid_identifier",
       `change_id "${changeId}" is not an identifier`,
     );
   if (!isIdentifier(clientId))
-    return reject(
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
       "client_id",
       clientId === "" ? "missing_value" : "invalid_identifier",
       `client_id "${clientId}" is not an identifier`,
     );
   const at = parseTimestamp(effective);
   if (at === null)
-    return reject(
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
       "effective_at",
       "malformed_date",
       `effective_at "${effective}" is not a date-time YYYY-MM-DD HH:MM:SS`,
     );
   if (at.text > ctx.now)
-    return reject("effective_at", "future_timestamp", `effective_at ${at.text} is in the future`);
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
+      "effective_at",
+      "future_timestamp",
+      `effective_at ${at.text} is in the future`,
+    );
   if (!CHANGE_TYPES.has(changeType))
-    return reject("change_type", "invalid_enum", `change_type "${changeType}" is not a known change type`);
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
+      "change_type",
+      "invalid_enum",
+      `change_type "${changeType}" is not a known change type`,
+    );
   if (attribute === "registration_date" || attribute === "client_id") {
-    return reject("attribute", "unknown_attribute", `attribute "${attribute}" cannot change`);
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
+      "attribute",
+      "unknown_attribute",
+      `attribute "${attribute}" cannot change`,
+    );
   }
   const checked = checkAttribute(attribute, newValue, ctx.refs);
   if ("reason" in checked) {
-    return reject(
+    return rejectRecord(
+      rec,
+      ctx.file,
+      "client_change",
       checked.reason === "unknown_attribute" ? "attribute" : "new_value",
       checked.reason,
       checked.message,
