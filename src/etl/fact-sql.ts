@@ -128,18 +128,13 @@ export const SUMMARY_COLUMNS = [
   "batch_id",
 ].join(", ");
 
-/** Where the daily measures read transactions from: the facts, or the staged rows that passed every check. */
-export const FACTS = "dwh.fact_transactions";
-export const PASSED_STAGE = `(SELECT * FROM dwh_stage.transactions AS s
-   WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no))`;
-
 /**
- * The measures of one row per client and day of the rows of `source` matching `where` (on alias f). The distinct
+ * The measures of one row per client and day of the facts matching `where` (on alias f). The distinct
  * counts are exact from MIN and MAX when a client-day has at most 2 values, which is nearly every one;
  * they are left NULL for the others, which distinctCountsSql then fills in. (COUNT(DISTINCT …) over every
  * client-day cost more than all the other measures together, on both engines.)
  */
-export function dailySql(where: string, source = FACTS): string {
+export function dailySql(where: string): string {
   const pair = (count: string, x: string) =>
     `CASE WHEN ${count} < 2 THEN ${count} WHEN ${count} = 2 THEN CASE WHEN MIN(${x}) = MAX(${x}) THEN 1 ELSE 2 END END`;
   const channel = (code: string) => `COUNT(*) FILTER (WHERE channel_code = '${code}')`;
@@ -169,7 +164,7 @@ export function dailySql(where: string, source = FACTS): string {
     FROM (SELECT f.date_key, f.client_id, f.amount, f.fee, f.is_fraud, f.time_key, f.service_key,
                  COALESCE(f.counterparty_client_id, f.counterparty_ref) AS counterparty,
                  st.status_group, st.status_group = 'success' AS ok, sv.balance_effect, ch.channel_code
-            FROM ${source} AS f
+            FROM dwh.fact_transactions AS f
             JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
             JOIN dwh.dim_service AS sv ON sv.service_key = f.service_key
             JOIN dwh.dim_channel AS ch ON ch.channel_key = f.channel_key
@@ -177,15 +172,15 @@ export function dailySql(where: string, source = FACTS): string {
    GROUP BY date_key, client_id`;
 }
 
-/** Fills in the distinct counts dailySql left NULL in `table`, from the rows of `source` matching `where` (on alias f). */
-export function distinctCountsSql(table: string, where: string, source = FACTS): string {
+/** Fills in the distinct counts dailySql left NULL in `table`, from the facts matching `where` (on alias f). */
+export function distinctCountsSql(table: string, where: string): string {
   return `
 UPDATE ${table} AS d
    SET distinct_counterparties = x.distinct_counterparties, distinct_services = x.distinct_services
   FROM (SELECT f.date_key, f.client_id,
                COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
                COUNT(DISTINCT f.service_key) AS distinct_services
-          FROM ${source} AS f
+          FROM dwh.fact_transactions AS f
           JOIN ${table} AS g ON g.date_key = f.date_key AND g.client_id = f.client_id
          WHERE (g.distinct_counterparties IS NULL OR g.distinct_services IS NULL) AND ${where}
          GROUP BY f.date_key, f.client_id) AS x

@@ -4,7 +4,6 @@ import {
   dailySql,
   distinctCountsSql,
   FACT_COLUMNS,
-  PASSED_STAGE,
   SUMMARY_COLUMNS,
   stagedFactsSql,
   summarySql,
@@ -43,77 +42,35 @@ export async function publishFacts(tx: Warehouse, batchId: number): Promise<void
   );
 }
 
-/** The temporary table of daily measures (summary_daily), and of the days measured from the stage (staged_days). */
-const DAILY = "summary_daily";
-const STAGED_DAYS = "staged_days";
-
-// Integer division: `//` on DuckDB (its `/` divides as doubles), `/` on PostgreSQL.
-const monthOf = (tx: Warehouse, column: string) => `${column} ${tx.engine === "duckdb" ? "//" : "/"} 100`;
-const inMonth = (month: number) => `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
-
-async function monthsOf(tx: Warehouse, daysSql: string): Promise<number[]> {
-  const rows = await tx.query<{ month: number }>(
-    `SELECT DISTINCT ${monthOf(tx, "date_key")} AS month FROM (${daysSql}) AS d ORDER BY 1`,
-  );
-  return rows.map((r) => Number(r.month));
-}
-
-/** Creates the batch's summary_daily and staged_days (temporary tables, dropped by rebuildSummary). */
-export async function createSummaryStage(tx: Warehouse): Promise<void> {
-  await tx.exec(`
-    DROP TABLE IF EXISTS ${DAILY}; CREATE TEMP TABLE ${DAILY} AS ${dailySql("FALSE")};
-    DROP TABLE IF EXISTS ${STAGED_DAYS}; CREATE TEMP TABLE ${STAGED_DAYS} (date_key INTEGER NOT NULL)`);
-}
-
-/**
- * Before a group of staged rows is published: the days whose only transactions they are (no fact on the day
- * yet, from an earlier batch or an earlier group of this one) get their measures from the stage, a month at
- * a time, instead of from the facts at the end of the batch (aggregating a whole load again from the fact
- * table cost more than reading the small stage). A day an earlier group measured this way and this group
- * adds rows to loses those measures and is measured from the facts at the end, like every other touched day.
- */
-export async function measureStagedDays(tx: Warehouse): Promise<void> {
-  await tx.exec(`
-    CREATE TEMP TABLE group_days AS SELECT DISTINCT f.date_key FROM ${PASSED_STAGE} AS f;
-    DELETE FROM ${DAILY} WHERE date_key IN (SELECT date_key FROM group_days)
-                          AND date_key IN (SELECT date_key FROM ${STAGED_DAYS});
-    DELETE FROM ${STAGED_DAYS} WHERE date_key IN (SELECT date_key FROM group_days);
-    INSERT INTO ${STAGED_DAYS} (date_key)
-    SELECT g.date_key FROM group_days AS g
-     WHERE NOT EXISTS (SELECT 1 FROM dwh.fact_transactions AS f WHERE f.date_key = g.date_key);
-    DROP TABLE group_days`);
-  // Only this group's stage rows are read, so the staged days they fall on are exactly its fresh days.
-  const fresh = `f.date_key IN (SELECT date_key FROM ${STAGED_DAYS})`;
-  for (const month of await monthsOf(tx, `SELECT date_key FROM ${STAGED_DAYS}`))
-    await tx.exec(`INSERT INTO ${DAILY} ${dailySql(`${inMonth(month)} AND ${fresh}`, PASSED_STAGE)}`);
-  await tx.exec(distinctCountsSql(DAILY, fresh, PASSED_STAGE));
-}
-
 /**
  * Rebuilds fact_daily_client_summary for the days in dwh_stage.touched_days; returns how many days.
- * Both engines: the measures of the touched days not measured from the stage (measureStagedDays) into
- * summary_daily a month at a time from the facts (each aggregate stays in memory; PostgreSQL scans one
- * partition), the few distinct counts that need it, then the client versions.
+ * Both engines: the measures into a temporary table a month at a time (each aggregate stays in memory;
+ * PostgreSQL scans one partition), the few distinct counts that need it, then the client versions.
  */
 export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<number> {
   const touched = "f.date_key IN (SELECT date_key FROM dwh_stage.touched_days)";
   const [row] = await tx.query<{ days: number }>(
     "SELECT COUNT(DISTINCT date_key) AS days FROM dwh_stage.touched_days",
   );
-  const days = Number(row?.days ?? 0);
-  if (days === 0) {
-    await tx.exec(`DROP TABLE ${DAILY}; DROP TABLE ${STAGED_DAYS}`);
-    return 0;
-  }
-  const unmeasured = `${touched} AND f.date_key NOT IN (SELECT date_key FROM ${STAGED_DAYS})`;
+  const days = row?.days ?? 0;
+  if (days === 0) return 0;
+  // Integer division: `//` on DuckDB (its `/` divides as doubles), `/` on PostgreSQL.
+  const div = tx.engine === "duckdb" ? "//" : "/";
+  const months = (
+    await tx.query<{ month: number }>(
+      `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh_stage.touched_days ORDER BY 1`,
+    )
+  ).map((r) => Number(r.month));
+  const inMonth = (month: number) => `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
+  const daily = "summary_daily";
+  await tx.exec(`DROP TABLE IF EXISTS ${daily}; CREATE TEMP TABLE ${daily} AS ${dailySql("FALSE")}`);
   await traced("summary: measures", async () => {
-    const days = `SELECT date_key FROM dwh_stage.touched_days AS f WHERE ${unmeasured}`;
-    for (const month of await monthsOf(tx, days))
-      await tx.exec(`INSERT INTO ${DAILY} ${dailySql(`${inMonth(month)} AND ${unmeasured}`)}`);
+    for (const month of months)
+      await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
   });
   if (tx.engine === "postgres")
-    await tx.exec(`CREATE INDEX ON ${DAILY} USING brin (date_key); ANALYZE ${DAILY}`);
-  await traced("summary: distinct counts", () => tx.exec(distinctCountsSql(DAILY, unmeasured)));
+    await tx.exec(`CREATE INDEX ON ${daily} USING brin (date_key); ANALYZE ${daily}`);
+  await traced("summary: distinct counts", () => tx.exec(distinctCountsSql(daily, touched)));
   await traced("summary: versions", async () => {
     if (tx.engine === "duckdb") {
       await tx.exec(
@@ -121,12 +78,11 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
       );
       await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
         tx.exec(
-          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, DAILY)}`,
+          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
         ),
       );
       return;
     }
-    const months = await monthsOf(tx, "SELECT date_key FROM dwh_stage.touched_days");
     await rebuildMonths(
       tx,
       "fact_daily_client_summary",
@@ -134,11 +90,11 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
       {
         keep: "date_key NOT IN (SELECT date_key FROM dwh_stage.touched_days)",
         columns: SUMMARY_COLUMNS,
-        select: (range) => summarySql(batchId, DAILY, range("f.date_key")),
+        select: (range) => summarySql(batchId, daily, range("f.date_key")),
       },
     );
   });
-  await tx.exec(`DROP TABLE ${DAILY}; DROP TABLE ${STAGED_DAYS}`);
+  await tx.exec(`DROP TABLE ${daily}`);
   return days;
 }
 

@@ -24,7 +24,7 @@ import {
   PaysimAdapter,
   type PaysimOptions,
 } from "./paysim.ts";
-import { createSummaryStage, measureStagedDays, publishFacts, rebuildSummary } from "./publish.ts";
+import { publishFacts, rebuildSummary } from "./publish.ts";
 import { rawRecords } from "./raw-records.ts";
 import { openRecords, type SourceRecord } from "./records.ts";
 import { loadReferences, type References } from "./references.ts";
@@ -295,7 +295,6 @@ class BatchRun {
     await d.createStage(tx, STAGE.transactions, TX_STAGE_DDL);
     await d.createStage(tx, STAGE.verdicts, VERDICTS_DDL);
     await d.createStage(tx, STAGE.days, "(date_key INTEGER NOT NULL)");
-    await createSummaryStage(tx);
   }
 
   async #dropStages(): Promise<void> {
@@ -544,7 +543,6 @@ class BatchRun {
     await this.#dialect.analyze(tx, STAGE.transactions);
     await traced("publish: verdicts", () => tx.exec(VERDICTS_SQL));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
-    await traced("publish: staged days' measures", () => measureStagedDays(tx));
     await traced("publish: touched days", () =>
       tx.exec(`
       INSERT INTO dwh_stage.touched_days (date_key)
