@@ -12,7 +12,14 @@ export interface CitusLayout {
 }
 
 export const CITUS_LAYOUT: CitusLayout = {
-  reference: [...DIMENSION_TABLES, "ml_models", "agg_activity_calendar"],
+  // Small tables the dashboards join freely: copied to every node.
+  reference: [
+    ...DIMENSION_TABLES,
+    "ml_models",
+    "agg_activity_calendar",
+    "agg_segment_summary",
+    "agg_segment_migration",
+  ],
   // The durable client_id, not the SCD2 client_key, so that per-client windows across versions stay on one node.
   colocated: {
     column: "client_id",

@@ -1,4 +1,5 @@
 import { applySchema, WAREHOUSE_SCHEMA } from "../warehouse/schema.ts";
+import { backfillSegmentAggregates } from "../warehouse/segment-aggregates.ts";
 import { backfillServingAggregates } from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { REFERENCE_DIMENSIONS } from "./reference-dimensions.ts";
@@ -30,6 +31,7 @@ export async function initWarehouse(
       );
     }
     if (await backfillServingAggregates(tx)) onStep(`${WAREHOUSE_SCHEMA} dashboard aggregates (built once)`);
+    if (await backfillSegmentAggregates(tx)) onStep(`${WAREHOUSE_SCHEMA} segment aggregates (built once)`);
     return { models, dimensions };
   });
 }

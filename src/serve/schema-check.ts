@@ -1,6 +1,7 @@
+import { SERVING_TABLES } from "../warehouse/schema.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 
-/** What the API reads; a warehouse made by an older `momo init` may lack the ML tables. */
+/** What the API reads; a warehouse made by an older `momo init` may lack the ML tables or the aggregates. */
 const REQUIRED = [
   "dwh.dim_date",
   "dwh.dim_client",
@@ -10,6 +11,7 @@ const REQUIRED = [
   "dwh.fact_fraud_scores",
   "dwh.client_segments",
   "dwh_audit.etl_batches",
+  ...SERVING_TABLES.map((table) => `dwh.${table}`),
 ];
 
 /** Fails with the command to run when a relation the API reads is missing (the API itself cannot create it). */

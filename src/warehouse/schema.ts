@@ -21,6 +21,8 @@ export const SERVING_TABLES = [
   "agg_monthly_kpi",
   "agg_client_activity",
   "agg_client_monthly",
+  "agg_segment_summary",
+  "agg_segment_migration",
   "agg_activity_calendar",
 ] as const;
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;

@@ -378,6 +378,26 @@ for (const engine of ENGINES_UNDER_TEST) {
           [SEGMENT_DATES[1]],
         );
         expect(body.segments.reduce((s: number, x: Json) => s + x.clients, 0)).toBe(Number(row?.n));
+        const [type] = await api.wh.query<Json>(
+          `SELECT c.client_type, COUNT(*) AS n, SUM(cs.monetary) AS monetary FROM dwh.client_segments AS cs
+             JOIN dwh.dim_client AS c ON c.client_key = cs.client_key
+            WHERE cs.as_of_date = CAST($1 AS DATE) AND cs.segment_name = 'Champions'
+            GROUP BY c.client_type ORDER BY n DESC, c.client_type LIMIT 1`,
+          [SEGMENT_DATES[1]],
+        );
+        const champions = await get(
+          `/api/clients/segments?clientType=${type?.client_type}&segment=Champions`,
+        );
+        expect(champions.segments).toHaveLength(1);
+        expect(champions.segments[0]).toMatchObject({
+          name: "Champions",
+          clients: Number(type?.n),
+          monetary: String(type?.monetary),
+        });
+        expect(champions.segments[0].averageMonetary).toBeCloseTo(
+          Number(type?.monetary) / Number(type?.n),
+          6,
+        );
         const all = await get("/api/kpi/overview");
         const parts = await Promise.all(
           SEGMENT_NAMES.map((name) => get(`/api/kpi/overview?segment=${encodeURIComponent(name)}`)),
@@ -396,6 +416,24 @@ for (const engine of ENGINES_UNDER_TEST) {
           "SELECT COUNT(DISTINCT client_id) AS n FROM dwh.client_segments",
         );
         expect(body.flows.reduce((s: number, f: Json) => s + f.clients, 0)).toBe(Number(row?.n));
+        const [country] = await api.wh.query<Json>(
+          `SELECT g.country_code, COUNT(*) AS n
+             FROM (SELECT * FROM dwh.client_segments WHERE as_of_date = CAST($1 AS DATE)) AS a
+             FULL OUTER JOIN (SELECT * FROM dwh.client_segments WHERE as_of_date = CAST($2 AS DATE)) AS b
+               ON b.client_id = a.client_id
+             JOIN dwh.dim_client AS c ON c.client_key = COALESCE(b.client_key, a.client_key)
+             JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+            GROUP BY g.country_code ORDER BY n DESC, g.country_code LIMIT 1`,
+          [SEGMENT_DATES[0], SEGMENT_DATES[1]],
+        );
+        const inCountry = await get(`/api/clients/migration?country=${country?.country_code}`);
+        expect(inCountry.flows.reduce((s: number, f: Json) => s + f.clients, 0)).toBe(Number(country?.n));
+        const intoChampions = await get("/api/clients/migration?segment=Champions");
+        expect(intoChampions.flows.every((f: Json) => f.to === "Champions")).toBe(true);
+        const toChampions = (flows: Json[]) =>
+          flows.filter((f) => f.to === "Champions").reduce((s, f) => s + f.clients, 0);
+        expect(toChampions(intoChampions.flows)).toBe(toChampions(body.flows));
+        expect(toChampions(body.flows)).toBeGreaterThan(0);
         // The fixture shifts every client by one segment between the two dates.
         for (const flow of body.flows.filter((f: Json) => f.from !== "(new)")) {
           const from = SEGMENT_NAMES.indexOf(flow.from);

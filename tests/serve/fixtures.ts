@@ -8,6 +8,7 @@ import { generate } from "../../src/generate/generate.ts";
 import { resolveGenerateOptions } from "../../src/generate/options.ts";
 import { openReadOnlyWarehouse } from "../../src/serve/read-only.ts";
 import { createServer } from "../../src/serve/server.ts";
+import { refreshSegmentAggregates } from "../../src/warehouse/segment-aggregates.ts";
 import type { Engine, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, type TestDatabase } from "../support/engines.ts";
 
@@ -124,6 +125,7 @@ export async function seedMlOutputs(wh: Warehouse): Promise<void> {
         WHERE c.is_current`,
       [asOf, Number(asOf.replaceAll("-", ""))],
     );
+    await refreshSegmentAggregates(wh, asOf);
   }
 }
 

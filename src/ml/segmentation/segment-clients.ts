@@ -1,3 +1,4 @@
+import { refreshSegmentAggregates } from "../../warehouse/segment-aggregates.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import { dateKey } from "../features/split.ts";
 import { registerModel } from "../registry.ts";
@@ -83,6 +84,8 @@ export async function segmentClients(wh: Warehouse, options: SegmentOptions = {}
       model: { scaler: scaler.toJSON(), centroids: [...clusters.centroids], names },
     });
     await writeSegments(tx, asOf, version, rfm, clusters.labels, points, clusters.centroids, names);
+    onStep("summing the segments for the dashboards");
+    await refreshSegmentAggregates(tx, asOf);
     return {
       asOf,
       modelVersion: version,

@@ -1,9 +1,10 @@
+import { GONE_CLIENTS, NEW_CLIENTS } from "../../warehouse/segment-aggregates.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import { activeClientsByRange, activityCovers } from "../active-clients.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
-import { filterConditions, kpiColumns, kpiFrom, SqlParams } from "../sql.ts";
+import { type FactColumns, filterConditions, kpiColumns, kpiFrom, SqlParams } from "../sql.ts";
 import { clientLevelSource } from "./kpi.ts";
 
 /** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
@@ -11,12 +12,6 @@ function clientLevel(filters: Filters): Filters {
   const { service: _s, channel: _c, ...rest } = filters;
   return rest;
 }
-
-const SEGMENT_COLUMNS = (alias: string) => ({
-  dateKey: `${alias}.as_of_date`,
-  clientKey: `${alias}.client_key`,
-  clientId: `${alias}.client_id`,
-});
 
 export interface SegmentSummary {
   readonly segmentId: number;
@@ -35,6 +30,26 @@ export interface Segments {
   readonly segments: readonly SegmentSummary[];
 }
 
+/** The aggregates' own region and client type columns (alias x), for the client filters. */
+const SEGMENT_AGGREGATE_COLUMNS: FactColumns = {
+  dateKey: "NULL",
+  clientKey: "NULL",
+  countryCode: "x.country_code",
+  regionName: "x.region_name",
+  clientType: "x.client_type",
+};
+
+/**
+ * The conditions of the client filters on a segment aggregate: the segment filter names the segment at
+ * the latest as-of date, `segmentColumn`'s date.
+ */
+function segmentAggregateConditions(p: SqlParams, filters: Filters, segmentColumn: string): string[] {
+  const { segment, segmentAsOf: _d, ...rest } = clientLevel(filters);
+  const where = filterConditions(p, rest, SEGMENT_AGGREGATE_COLUMNS, null);
+  if (segment !== undefined) where.push(`${segmentColumn} = ${p.add(segment)}`);
+  return where;
+}
+
 export async function segmentSummary(
   wh: Warehouse,
   filters: Filters,
@@ -43,32 +58,31 @@ export async function segmentSummary(
   const asOfDate = reference.segments.asOfDate;
   if (asOfDate === null) return { asOfDate, modelVersion: null, segments: [] };
   const p = new SqlParams();
-  const where = filterConditions(p, clientLevel(filters), SEGMENT_COLUMNS("cs"), null);
-  if (filters.segment !== undefined) where.push(`cs.segment_name = ${p.add(filters.segment)}`);
+  const where = segmentAggregateConditions(p, filters, "x.segment_name");
   const rows = await wh.query(
-    `SELECT cs.segment_id, cs.segment_name, MAX(cs.model_version) AS model_version, COUNT(*) AS clients,
-            SUM(cs.monetary) AS monetary,
-            AVG(CAST(cs.monetary AS DOUBLE PRECISION)) AS avg_monetary,
-            AVG(CAST(cs.frequency AS DOUBLE PRECISION)) AS avg_frequency,
-            AVG(CAST(cs.recency_days AS DOUBLE PRECISION)) AS avg_recency
-       FROM dwh.client_segments AS cs
-      WHERE cs.as_of_date = ${p.date(asOfDate)} AND ${where.join(" AND ")}
-      GROUP BY cs.segment_id, cs.segment_name
-      ORDER BY cs.segment_id`,
+    `SELECT x.segment_id, x.segment_name, MAX(x.model_version) AS model_version, SUM(x.clients) AS clients,
+            SUM(x.monetary) AS monetary, SUM(x.frequency_total) AS frequency, SUM(x.recency_total) AS recency
+       FROM dwh.agg_segment_summary AS x
+      WHERE x.as_of_date = ${p.date(asOfDate)} AND ${where.join(" AND ")}
+      GROUP BY x.segment_id, x.segment_name
+      ORDER BY x.segment_id`,
     p.values,
   );
   return {
     asOfDate,
     modelVersion: rows.length > 0 ? Math.max(...rows.map((r) => Number(r.model_version))) : null,
-    segments: rows.map((r) => ({
-      segmentId: Number(r.segment_id),
-      name: String(r.segment_name),
-      clients: Number(r.clients),
-      monetary: money(r.monetary as string),
-      averageMonetary: Number(r.avg_monetary),
-      averageFrequency: Number(r.avg_frequency),
-      averageRecencyDays: Number(r.avg_recency),
-    })),
+    segments: rows.map((r) => {
+      const clients = Number(r.clients);
+      return {
+        segmentId: Number(r.segment_id),
+        name: String(r.segment_name),
+        clients,
+        monetary: money(r.monetary as string),
+        averageMonetary: Number(r.monetary) / clients,
+        averageFrequency: Number(r.frequency) / clients,
+        averageRecencyDays: Number(r.recency) / clients,
+      };
+    }),
   };
 }
 
@@ -79,8 +93,7 @@ export interface Migration {
   readonly flows: readonly { readonly from: string; readonly to: string; readonly clients: number }[];
 }
 
-export const NEW_CLIENTS = "(new)";
-export const GONE_CLIENTS = "(gone)";
+export { GONE_CLIENTS, NEW_CLIENTS };
 
 /** How clients moved between the segments of the two latest as-of dates. */
 export async function segmentMigration(
@@ -93,22 +106,14 @@ export async function segmentMigration(
     return { fromDate: previousAsOfDate, toDate: asOfDate, flows: [] };
   }
   const p = new SqlParams();
-  const columns = {
-    dateKey: "x",
-    clientKey: "COALESCE(b.client_key, a.client_key)",
-    clientId: "COALESCE(b.client_id, a.client_id)",
-  };
-  const where = filterConditions(p, clientLevel(filters), columns, null);
+  const where = segmentAggregateConditions(p, filters, "x.to_segment");
   const rows = await wh.query<{ from_segment: string; to_segment: string; clients: number }>(
-    `SELECT COALESCE(a.segment_name, '${NEW_CLIENTS}') AS from_segment,
-            COALESCE(b.segment_name, '${GONE_CLIENTS}') AS to_segment,
-            COUNT(*) AS clients
-       FROM (SELECT * FROM dwh.client_segments WHERE as_of_date = ${p.date(previousAsOfDate)}) AS a
-       FULL OUTER JOIN (SELECT * FROM dwh.client_segments WHERE as_of_date = ${p.date(asOfDate)}) AS b
-         ON b.client_id = a.client_id
-      WHERE ${where.join(" AND ")}
-      GROUP BY COALESCE(a.segment_name, '${NEW_CLIENTS}'), COALESCE(b.segment_name, '${GONE_CLIENTS}')
-      ORDER BY clients DESC, from_segment, to_segment`,
+    `SELECT x.from_segment, x.to_segment, SUM(x.clients) AS clients
+       FROM dwh.agg_segment_migration AS x
+      WHERE x.from_date = ${p.date(previousAsOfDate)} AND x.to_date = ${p.date(asOfDate)}
+        AND ${where.join(" AND ")}
+      GROUP BY x.from_segment, x.to_segment
+      ORDER BY clients DESC, x.from_segment, x.to_segment`,
     p.values,
   );
   return {

@@ -68,3 +68,32 @@ CREATE TABLE IF NOT EXISTS dwh.agg_activity_calendar (
   first_date_key  INTEGER        NOT NULL,
   days            INTEGER        NOT NULL CHECK (days > 0)
 );
+
+-- Client segments summed per as-of date, segment and the (region, client type) of the segmented client
+-- version, written by `momo segment`: the segment sizes the client page shows.
+CREATE TABLE IF NOT EXISTS dwh.agg_segment_summary (
+  as_of_date      DATE           NOT NULL,
+  segment_id      SMALLINT       NOT NULL,
+  segment_name    VARCHAR        NOT NULL,
+  model_version   INTEGER        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  clients         BIGINT         NOT NULL,
+  monetary        DECIMAL(18, 2) NOT NULL,
+  frequency_total BIGINT         NOT NULL,
+  recency_total   BIGINT         NOT NULL
+);
+
+-- Clients per (segment at from_date, segment at to_date) for the two latest as-of dates, per the (region,
+-- client type) of the later version; "(new)" and "(gone)" for clients segmented on one date only.
+CREATE TABLE IF NOT EXISTS dwh.agg_segment_migration (
+  from_date       DATE           NOT NULL,
+  to_date         DATE           NOT NULL,
+  from_segment    VARCHAR        NOT NULL,
+  to_segment      VARCHAR        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  clients         BIGINT         NOT NULL
+);
