@@ -1,8 +1,10 @@
 import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
-import { qualified } from "../warehouse/warehouse.ts";
+import { qualified, quoteIdent } from "../warehouse/warehouse.ts";
 
 /** Where the two engines need different SQL for the same ETL step; everything else is shared. */
 export interface EtlDialect {
+  /** The table of staged transactions. */
+  readonly transactionStage: TableRef;
   /** Session settings and the lock that keeps two batches from running at once. */
   beginBatch(tx: Warehouse): Promise<void>;
   createStage(tx: Warehouse, table: TableRef, ddl: string): Promise<void>;
@@ -19,11 +21,19 @@ export interface EtlDialect {
 const DUCKDB_MEMORY_LIMIT = "1GB";
 
 export const DUCKDB_DIALECT: EtlDialect = {
+  // A temporary table: DuckDB writes a table of the database in the batch's transaction to the file as it
+  // fills (compressed), which a stage emptied after each group does not need; COPY into a temporary table
+  // took about half the CPU (measured on 355k staged rows).
+  transactionStage: { schema: "temp", table: "stage_transactions" },
   async beginBatch(tx) {
     await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
   },
   async createStage(tx, table, ddl) {
-    await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; CREATE TABLE ${qualified(table)} ${ddl}`);
+    const create =
+      table.schema === "temp"
+        ? `CREATE TEMP TABLE ${quoteIdent(table.table)}`
+        : `CREATE TABLE ${qualified(table)}`;
+    await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; ${create} ${ddl}`);
   },
   async analyze() {},
   // DuckDB's build_side_probe_side optimizer built the hash tables of the daily summary's version lookup and
@@ -43,6 +53,7 @@ export const DUCKDB_DIALECT: EtlDialect = {
 const BATCH_LOCK = 72_616_600;
 
 export const POSTGRES_DIALECT: EtlDialect = {
+  transactionStage: { schema: "dwh_stage", table: "transactions" },
   async beginBatch(tx) {
     await tx.query(`SELECT pg_advisory_xact_lock(${BATCH_LOCK})`);
     await tx.exec("SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'");

@@ -24,15 +24,15 @@ export const FACT_COLUMNS = [
   "batch_id",
 ].join(", ");
 
-/** Staged rows without a verdict, keyed: each fact points at the client versions valid at its time. */
-export function stagedFactsSql(batchId: number, where = "TRUE"): string {
+/** Rows of the transaction stage `stage` without a verdict, keyed: each fact points at the client versions valid at its time. */
+export function stagedFactsSql(batchId: number, stage: string, where = "TRUE"): string {
   return `
 SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
        cp.client_key AS counterparty_client_key, s.counterparty_client_id, s.counterparty_ref,
        s.service_key, s.channel_key, s.status_key, s.geography_key, s.transaction_at,
        s.amount, s.fee, s.currency_code, s.balance_after, s.device_ref, s.is_fraud, s.fraud_type,
        CAST(${batchId} AS BIGINT) AS batch_id
-  FROM dwh_stage.transactions AS s
+  FROM ${stage} AS s
   JOIN dwh.dim_client AS c
     ON c.client_id = s.client_id AND s.transaction_at >= c.valid_from AND s.transaction_at < c.valid_to
   LEFT JOIN dwh.dim_client AS cp
@@ -45,19 +45,19 @@ SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
  * Set-based checks of the staged transactions, in priority order: the client and counterparty must be
  * registered by the transaction's time, and the id must be new both within the input and in the warehouse.
  */
-export const VERDICTS_SQL = `
+export const verdictsSql = (stage: string) => `
 INSERT INTO dwh_stage.transaction_verdicts (row_no, field, reason, message)
 WITH ranked AS (
   SELECT s.row_no, s.transaction_id, s.transaction_at, s.client_id, s.counterparty_client_id,
          ROW_NUMBER() OVER (PARTITION BY s.transaction_id ORDER BY s.row_no) AS occurrence,
          FIRST_VALUE(s.source_file || ' line ' || CAST(s.line_number AS VARCHAR))
            OVER (PARTITION BY s.transaction_id ORDER BY s.row_no) AS first_seen
-    FROM dwh_stage.transactions AS s
+    FROM ${stage} AS s
 ),
 loaded AS (
   SELECT f.transaction_id, MIN(f.batch_id) AS batch_id
     FROM dwh.fact_transactions AS f
-   WHERE f.transaction_id IN (SELECT transaction_id FROM dwh_stage.transactions)
+   WHERE f.transaction_id IN (SELECT transaction_id FROM ${stage})
    GROUP BY f.transaction_id
 ),
 checked AS (
@@ -94,10 +94,10 @@ export const VERDICTS_DDL =
   "(row_no BIGINT NOT NULL, field VARCHAR, reason VARCHAR NOT NULL, message VARCHAR NOT NULL)";
 
 /** The staged rows a set-based check refused, with where they stand in their files (their raw record is not staged). */
-export const VERDICT_REJECTS_SQL = `
+export const verdictRejectsSql = (stage: string) => `
 SELECT s.source_file, s.line_number, v.field, v.reason, v.message
   FROM dwh_stage.transaction_verdicts AS v
-  JOIN dwh_stage.transactions AS s ON s.row_no = v.row_no`;
+  JOIN ${stage} AS s ON s.row_no = v.row_no`;
 
 export const SUMMARY_COLUMNS = [
   "date_key",

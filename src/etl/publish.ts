@@ -1,4 +1,4 @@
-import type { Warehouse } from "../warehouse/warehouse.ts";
+import { qualified, type TableRef, type Warehouse } from "../warehouse/warehouse.ts";
 import { DUCKDB_DIALECT } from "./dialect.ts";
 import {
   dailySql,
@@ -17,18 +17,17 @@ import { traced } from "./trace.ts";
  * (35 s for 1M rows and 5 keys, measured), so a month that gets many rows is rebuilt aside as a plain
  * table and attached: PostgreSQL then builds its indexes once and checks each foreign key in one join.
  */
-export async function publishFacts(tx: Warehouse, batchId: number): Promise<void> {
+export async function publishFacts(tx: Warehouse, batchId: number, stage: TableRef): Promise<void> {
+  const staged = qualified(stage);
   if (tx.engine === "duckdb") {
     await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
-      tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId)}`),
+      tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),
     );
     return;
   }
-  await tx.exec(
-    "CREATE INDEX IF NOT EXISTS transactions_date_brin ON dwh_stage.transactions USING brin (date_key)",
-  );
+  await tx.exec(`CREATE INDEX IF NOT EXISTS transactions_date_brin ON ${staged} USING brin (date_key)`);
   const months = await tx.query<{ month: number; rows: number }>(
-    `SELECT date_key / 100 AS month, COUNT(*) AS rows FROM dwh_stage.transactions GROUP BY date_key / 100 ORDER BY 1`,
+    `SELECT date_key / 100 AS month, COUNT(*) AS rows FROM ${staged} GROUP BY date_key / 100 ORDER BY 1`,
   );
   await rebuildMonths(
     tx,
@@ -37,7 +36,7 @@ export async function publishFacts(tx: Warehouse, batchId: number): Promise<void
     {
       keep: "TRUE",
       columns: FACT_COLUMNS,
-      select: (range) => stagedFactsSql(batchId, range("s.date_key")),
+      select: (range) => stagedFactsSql(batchId, staged, range("s.date_key")),
     },
   );
 }

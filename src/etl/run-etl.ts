@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initWarehouse } from "../init/init-warehouse.ts";
 import { refreshServingAggregates } from "../warehouse/serving-aggregates.ts";
-import type { SqlValue, TableRef, Warehouse } from "../warehouse/warehouse.ts";
+import { qualified, type SqlValue, type TableRef, type Warehouse } from "../warehouse/warehouse.ts";
 import {
   type BatchCounts,
   closeAbandoned,
@@ -15,7 +15,7 @@ import {
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
-import { VERDICT_REJECTS_SQL, VERDICTS_DDL, VERDICTS_SQL } from "./fact-sql.ts";
+import { VERDICTS_DDL, verdictRejectsSql, verdictsSql } from "./fact-sql.ts";
 import { discoverInput, type Input, type InputFile, type InputFormat, inputChecksum } from "./input.ts";
 import {
   PAYSIM_DEFAULTS,
@@ -292,14 +292,14 @@ class BatchRun {
     await d.createStage(tx, STAGE.changes, CHANGE_STAGE_DDL);
     await d.createStage(tx, STAGE.versions, VERSION_STAGE_DDL);
     await d.createStage(tx, STAGE.affected, "(client_id VARCHAR NOT NULL)");
-    await d.createStage(tx, STAGE.transactions, TX_STAGE_DDL);
+    await d.createStage(tx, d.transactionStage, TX_STAGE_DDL);
     await d.createStage(tx, STAGE.verdicts, VERDICTS_DDL);
     await d.createStage(tx, STAGE.days, "(date_key INTEGER NOT NULL)");
   }
 
   async #dropStages(): Promise<void> {
-    for (const table of Object.values(STAGE))
-      await this.#tx.exec(`DROP TABLE ${table.schema}.${table.table}`);
+    for (const table of [...Object.values(STAGE), this.#dialect.transactionStage])
+      await this.#tx.exec(`DROP TABLE ${qualified(table)}`);
   }
 
   /**
@@ -469,7 +469,7 @@ class BatchRun {
     }
   }
 
-  /** Bulk-loads the staging files the workers wrote into dwh_stage.transactions. */
+  /** Bulk-loads the staging files the workers wrote into the transaction stage. */
   async #loadStagedFiles(dir: string, outs: readonly string[]): Promise<void> {
     if (outs.length === 0) return;
     const tx = this.#tx;
@@ -477,7 +477,7 @@ class BatchRun {
     if (tx.engine === "duckdb") {
       const glob = join(dir, "*.tsv").replaceAll("'", "''");
       await tx.exec(
-        `COPY dwh_stage.transactions (${columns}) FROM '${glob}'
+        `COPY ${qualified(this.#dialect.transactionStage)} (${columns}) FROM '${glob}'
            (FORMAT csv, DELIMITER '\t', QUOTE '', ESCAPE '', HEADER false, NULL '\\N')`,
       );
       return;
@@ -485,7 +485,7 @@ class BatchRun {
     async function* text(): AsyncGenerator<string> {
       for (const out of outs) yield* createReadStream(out, { encoding: "utf8", highWaterMark: 1 << 20 });
     }
-    await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, text());
+    await tx.loadText(this.#dialect.transactionStage, TX_STAGE_COLUMNS, text());
   }
 
   async #loadPaysim(files: readonly InputFile[]): Promise<void> {
@@ -526,7 +526,7 @@ class BatchRun {
       kind: "transaction",
       stage: "transactions",
       expected: TRANSACTION_FIELDS,
-      target: STAGE.transactions,
+      target: this.#dialect.transactionStage,
       columns,
       check,
     };
@@ -540,17 +540,19 @@ class BatchRun {
   /** Checks the staged transactions against the warehouse, quarantines the refused and publishes the rest. */
   async #publishStaged(): Promise<void> {
     const tx = this.#tx;
-    await this.#dialect.analyze(tx, STAGE.transactions);
-    await traced("publish: verdicts", () => tx.exec(VERDICTS_SQL));
+    const stage = this.#dialect.transactionStage;
+    const staged = qualified(stage);
+    await this.#dialect.analyze(tx, stage);
+    await traced("publish: verdicts", () => tx.exec(verdictsSql(staged)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
     await traced("publish: touched days", () =>
       tx.exec(`
       INSERT INTO dwh_stage.touched_days (date_key)
-      SELECT DISTINCT s.date_key FROM dwh_stage.transactions AS s
+      SELECT DISTINCT s.date_key FROM ${staged} AS s
        WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)`),
     );
-    await traced("publish: facts", () => publishFacts(tx, this.#id));
-    await tx.exec("TRUNCATE dwh_stage.transactions; TRUNCATE dwh_stage.transaction_verdicts");
+    await traced("publish: facts", () => publishFacts(tx, this.#id, stage));
+    await tx.exec(`TRUNCATE ${staged}; TRUNCATE dwh_stage.transaction_verdicts`);
   }
 
   /** Copies the staged rows refused by a set-based check to etl_rejects, their raw records read again from the files. */
@@ -561,7 +563,7 @@ class BatchRun {
       field: string | null;
       reason: string;
       message: string;
-    }>(VERDICT_REJECTS_SQL);
+    }>(verdictRejectsSql(qualified(this.#dialect.transactionStage)));
     if (refused.length === 0) return;
     const byFile = new Map<string, typeof refused>();
     for (const r of refused) {

@@ -1,8 +1,10 @@
 import type { TableRef } from "../warehouse/warehouse.ts";
 
-/** Scratch tables of a batch, in schema dwh_stage: created inside the batch's transaction, dropped before it commits. */
+/**
+ * Scratch tables of a batch, in schema dwh_stage: created inside the batch's transaction, dropped before it
+ * commits. The staged transactions have a table per engine (EtlDialect.transactionStage).
+ */
 export const STAGE = {
-  transactions: { schema: "dwh_stage", table: "transactions" },
   clients: { schema: "dwh_stage", table: "clients" },
   changes: { schema: "dwh_stage", table: "client_changes" },
   versions: { schema: "dwh_stage", table: "client_versions" },

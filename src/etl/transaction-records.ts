@@ -29,7 +29,7 @@ export interface TransactionContext {
   readonly fraudTypes?: ReadonlySet<string>;
 }
 
-/** A transaction that passed the field checks: its dwh_stage.transactions line after row_no and a tab. */
+/** A transaction that passed the field checks: its line of the transaction stage after row_no and a tab. */
 export interface CheckedTransaction {
   readonly line: string;
 }
