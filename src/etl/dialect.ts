@@ -15,10 +15,17 @@ export interface EtlDialect {
    * of the ETL's lookups), where the engine would otherwise choose.
    */
   withWrittenJoinSides<T>(tx: Warehouse, work: () => Promise<T>): Promise<T>;
+  /** Runs `work` (the staging workers) with the engine's memory in this process kept small meanwhile. */
+  whileWorkersRun<T>(tx: Warehouse, work: () => Promise<T>): Promise<T>;
 }
 
 /** DuckDB's memory during a batch; beyond it, it spills to its temporary directory (the 2 GB RSS budget). */
 const DUCKDB_MEMORY_LIMIT = "1GB";
+/**
+ * DuckDB's memory while the staging workers run: it keeps what it cached up to its limit even when idle, and
+ * that memory and the workers' together made the process's peak; lowering the limit makes it let go.
+ */
+const DUCKDB_MEMORY_WHILE_WORKERS = "256MB";
 
 export const DUCKDB_DIALECT: EtlDialect = {
   // A temporary table: DuckDB writes a table of the database in the batch's transaction to the file as it
@@ -47,6 +54,20 @@ export const DUCKDB_DIALECT: EtlDialect = {
       await tx.exec("RESET disabled_optimizers").catch(() => {});
     }
   },
+  async whileWorkersRun(tx, work) {
+    // Best effort: DuckDB refuses a limit below what it cannot evict, and the staging then runs as before.
+    await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_WHILE_WORKERS}'`).catch(() => {});
+    const restore = () => tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
+    let result: Awaited<ReturnType<typeof work>>;
+    try {
+      result = await work();
+    } catch (error) {
+      await restore().catch(() => {});
+      throw error;
+    }
+    await restore();
+    return result;
+  },
 };
 
 /** Any number that is the same in every process: the advisory lock that serialises ETL batches. */
@@ -67,6 +88,9 @@ export const POSTGRES_DIALECT: EtlDialect = {
     await tx.exec(`ANALYZE ${qualified(table)}`);
   },
   withWrittenJoinSides(_tx, work) {
+    return work();
+  },
+  whileWorkersRun(_tx, work) {
     return work();
   },
 };

@@ -431,29 +431,31 @@ class BatchRun {
         ordinal += group.length;
         try {
           const staged = await this.#step("read_and_check", () =>
-            pool
-              .run(
-                group,
-                (i) => (first + i + 1) * FILE_ROW_SPAN,
-                (i) => join(dir, `part-${String(i).padStart(5, "0")}.tsv`),
-                (bytes, records) => {
-                  progress.done += bytes;
-                  this.#read.transaction += records;
-                  this.#report({
-                    stage: "transactions",
-                    done: progress.done,
-                    total: progress.total,
-                    records: this.#read.transaction,
-                  });
-                },
-                signal,
-              )
-              .catch((error: unknown) => {
-                if (error instanceof StageAborted) throw new EtlInterrupted(error.message);
-                throw error;
-              })
-              // The workers' heaps go before DuckDB needs its memory; the next group starts new ones.
-              .finally(() => pool.close()),
+            this.#dialect.whileWorkersRun(this.#tx, () =>
+              pool
+                .run(
+                  group,
+                  (i) => (first + i + 1) * FILE_ROW_SPAN,
+                  (i) => join(dir, `part-${String(i).padStart(5, "0")}.tsv`),
+                  (bytes, records) => {
+                    progress.done += bytes;
+                    this.#read.transaction += records;
+                    this.#report({
+                      stage: "transactions",
+                      done: progress.done,
+                      total: progress.total,
+                      records: this.#read.transaction,
+                    });
+                  },
+                  signal,
+                )
+                .catch((error: unknown) => {
+                  if (error instanceof StageAborted) throw new EtlInterrupted(error.message);
+                  throw error;
+                })
+                // The workers' heaps go before DuckDB needs its memory; the next group starts new ones.
+                .finally(() => pool.close()),
+            ),
           );
           this.#rejects.addAll(rejectsOf(staged));
           await this.#rejects.flush(this.#tx, this.#id);
