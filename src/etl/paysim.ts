@@ -75,8 +75,7 @@ export class PaysimAdapter {
   }
 
   map(rec: SourceRecord): SourceRecord | Reject {
-    const reject = (field: string | null, reason: string, message: string) =>
-      rejectRecord(rec, this.#file, "transaction", field, reason, message);
+    // No closure here: once per record, and the loader wraps each closure it creates to keep its name.
     const shape = shapeReject(rec, this.#file, "transaction", PAYSIM_FIELDS.length);
     if (shape) return shape;
     const f = rec.fields;
@@ -93,11 +92,25 @@ export class PaysimAdapter {
       string,
     ];
     if (!/^\d{1,6}$/.test(stepText) || Number(stepText) < 1) {
-      return reject("step", "malformed_date", `step "${stepText}" is not an hour number >= 1`);
+      return rejectRecord(
+        rec,
+        this.#file,
+        "transaction",
+        "step",
+        "malformed_date",
+        `step "${stepText}" is not an hour number >= 1`,
+      );
     }
     const service = PAYSIM_SERVICES[type];
     if (service === undefined)
-      return reject("type", "unknown_service", `type "${type}" is not a PaySim transaction type`);
+      return rejectRecord(
+        rec,
+        this.#file,
+        "transaction",
+        "type",
+        "unknown_service",
+        `type "${type}" is not a PaySim transaction type`,
+      );
     const isFraud = fraud === "1";
     const at = this.#timestamp(Number(stepText), rec.line);
     for (const name of [orig, dest]) if (/^[CM]\d{1,18}$/.test(name)) this.#register(name, rec.line);
