@@ -5,6 +5,8 @@ import { qualified, quoteIdent } from "../warehouse/warehouse.ts";
 export interface EtlDialect {
   /** The table of staged transactions. */
   readonly transactionStage: TableRef;
+  /** Window functions take IGNORE NULLS (LAST_VALUE(x IGNORE NULLS)). */
+  readonly windowIgnoreNulls: boolean;
   /** Session settings and the lock that keeps two batches from running at once. */
   beginBatch(tx: Warehouse): Promise<void>;
   createStage(tx: Warehouse, table: TableRef, ddl: string): Promise<void>;
@@ -32,6 +34,7 @@ export const DUCKDB_DIALECT: EtlDialect = {
   // fills (compressed), which a stage emptied after each group does not need; COPY into a temporary table
   // took about half the CPU (measured on 355k staged rows).
   transactionStage: { schema: "temp", table: "stage_transactions" },
+  windowIgnoreNulls: true,
   async beginBatch(tx) {
     await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
   },
@@ -75,6 +78,7 @@ const BATCH_LOCK = 72_616_600;
 
 export const POSTGRES_DIALECT: EtlDialect = {
   transactionStage: { schema: "dwh_stage", table: "transactions" },
+  windowIgnoreNulls: false,
   async beginBatch(tx) {
     await tx.query(`SELECT pg_advisory_xact_lock(${BATCH_LOCK})`);
     await tx.exec("SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '64MB'");

@@ -1,4 +1,6 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import { CHANGE_TYPES } from "./client-records.ts";
+import { dialectOf } from "./dialect.ts";
 import { VERSION_DAYS_SQL } from "./fact-sql.ts";
 import { CLIENT_ATTRIBUTES, VERSION_STAGE_COLUMNS } from "./stage.ts";
 import { traced } from "./trace.ts";
@@ -41,7 +43,7 @@ const EVENT_ATTRIBUTES: Record<
  * change_id sets an attribute; an attribute not set keeps its value from the version before (the count of
  * values so far names the run of versions that share one: PostgreSQL has no IGNORE NULLS).
  */
-export const FOLD_VERSIONS_SQL = (() => {
+export function foldVersionsSql(ignoreNulls: boolean): string {
   const attrs = CLIENT_ATTRIBUTES;
   const changing = attrs.filter((a) => EVENT_ATTRIBUTES[a] !== null);
   const picked = changing
@@ -55,16 +57,28 @@ export const FOLD_VERSIONS_SQL = (() => {
       a === "parent_client_id" ? "COALESCE(c.parent_client_id, '') AS parent_client_id" : `c.${a}`,
     )
     .join(", ");
+  const ordered = "PARTITION BY client_id ORDER BY valid_from";
+  // The distinct change types of an instant, sorted and joined by '+': the types are a known set (the
+  // checks refuse others), so each is a flag in sorted order and no ordered aggregate is needed.
+  const reasons = [...CHANGE_TYPES]
+    .sort()
+    .map((t) => `CASE WHEN BOOL_OR(e.change_type = '${t}') THEN '${t}' END`)
+    .join(", ");
   const runs = changing
     .map(
       (a) =>
         `COUNT(${a}) OVER (PARTITION BY client_id ORDER BY valid_from ROWS UNBOUNDED PRECEDING) AS run_${a}`,
     )
     .join(",\n         ");
+  // With IGNORE NULLS (DuckDB) every window shares one partition and order, so the versions are sorted once;
+  // without it (PostgreSQL) each attribute's runs are a partition of their own.
   const carried = attrs
     .map((a) => {
-      if (EVENT_ATTRIBUTES[a] === null) return `MAX(${a}) OVER (PARTITION BY client_id) AS ${a}`;
-      const value = `MAX(${a}) OVER (PARTITION BY client_id, run_${a})`;
+      const value = ignoreNulls
+        ? `LAST_VALUE(${a} IGNORE NULLS) OVER (${ordered} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`
+        : EVENT_ATTRIBUTES[a] === null
+          ? `MAX(${a}) OVER (PARTITION BY client_id)`
+          : `MAX(${a}) OVER (PARTITION BY client_id, run_${a})`;
       return a === "parent_client_id" ? `NULLIF(${value}, '') AS ${a}` : `${value} AS ${a}`;
     })
     .join(",\n         ");
@@ -77,7 +91,7 @@ WITH events AS (
 ),
 instants AS (
   SELECT e.client_id, e.effective_at AS valid_from,
-         STRING_AGG(DISTINCT e.change_type, '+' ORDER BY e.change_type) AS change_reason,
+         CONCAT_WS('+', ${reasons}) AS change_reason,
          ${picked}
     FROM events AS e
     LEFT JOIN dwh.dim_geography AS g ON e.attribute = 'geo_code' AND g.geo_code = e.new_value
@@ -92,21 +106,20 @@ steps AS (
     FROM instants AS i
 ),
 runs AS (
-  SELECT s.*,
-         ${runs}
+  SELECT s.*${ignoreNulls ? "" : `,\n         ${runs}`}
     FROM steps AS s
 ),
 final AS (
   SELECT client_id, valid_from, change_reason,
-         ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY valid_from) AS version,
-         LEAD(valid_from) OVER (PARTITION BY client_id ORDER BY valid_from) AS next_from,
+         ROW_NUMBER() OVER (${ordered}) AS version,
+         LEAD(valid_from) OVER (${ordered}) AS next_from,
          ${carried}
     FROM runs
 )
 SELECT client_id, version, valid_from, COALESCE(next_from, TIMESTAMP '${OPEN_END}'), next_from IS NULL,
        ${attrs.join(", ")}, change_reason
   FROM final`;
-})();
+}
 
 /**
  * Rebuilds the version chains of the clients in dwh_stage.affected_clients (those with new events),
@@ -114,7 +127,8 @@ SELECT client_id, version, valid_from, COALESCE(next_from, TIMESTAMP '${OPEN_END
  * days whose daily summary must be rebuilt in dwh_stage.touched_days.
  */
 export async function applyClientChanges(tx: Warehouse, batchId: number): Promise<Scd2Result> {
-  await traced("changes: SCD2 fold", () => tx.exec(FOLD_VERSIONS_SQL));
+  const sql = foldVersionsSql(dialectOf(tx).windowIgnoreNulls);
+  await traced("changes: SCD2 fold", () => tx.exec(sql));
   return traced("changes: SCD2 merge", () => mergeVersions(tx, batchId));
 }
 
