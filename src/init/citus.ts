@@ -31,6 +31,7 @@ export const CITUS_LAYOUT: CitusLayout = {
     { table: "fact_fraud_scores", column: "transaction_id" },
     { table: "agg_daily_kpi", column: "date_key" },
     { table: "agg_monthly_kpi", column: "date_key" },
+    { table: "agg_daily_scores", column: "date_key" },
   ],
 };
 

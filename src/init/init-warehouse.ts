@@ -1,4 +1,5 @@
 import { applySchema, WAREHOUSE_SCHEMA } from "../warehouse/schema.ts";
+import { backfillScoreAggregates } from "../warehouse/score-aggregates.ts";
 import { backfillSegmentAggregates } from "../warehouse/segment-aggregates.ts";
 import { backfillServingAggregates } from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
@@ -32,6 +33,7 @@ export async function initWarehouse(
     }
     if (await backfillServingAggregates(tx)) onStep(`${WAREHOUSE_SCHEMA} dashboard aggregates (built once)`);
     if (await backfillSegmentAggregates(tx)) onStep(`${WAREHOUSE_SCHEMA} segment aggregates (built once)`);
+    if (await backfillScoreAggregates(tx)) onStep(`${WAREHOUSE_SCHEMA} score aggregates (built once)`);
     return { models, dimensions };
   });
 }

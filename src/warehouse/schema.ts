@@ -23,6 +23,7 @@ export const SERVING_TABLES = [
   "agg_client_monthly",
   "agg_segment_summary",
   "agg_segment_migration",
+  "agg_daily_scores",
   "agg_activity_calendar",
 ] as const;
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;

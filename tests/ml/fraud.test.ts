@@ -123,6 +123,19 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(again.scored).toBeGreaterThan(0);
       expect(again.scored).toBeLessThan(before);
       expect(await one(wh, "SELECT COUNT(*) FROM dwh.fact_fraud_scores")).toBe(before);
+      // The dashboards' score counts follow, on the rescored days and the others.
+      const counts = async (table: string, scored: string, alerts: string) =>
+        (
+          await wh.query(
+            `SELECT date_key, SUM(${scored}) AS scored, SUM(${alerts}) AS alerts FROM ${table}
+              GROUP BY date_key ORDER BY date_key`,
+          )
+        ).map((r) => [Number(r.date_key), Number(r.scored), Number(r.alerts)]);
+      const aggregated = await counts("dwh.agg_daily_scores", "scored", "alerts");
+      expect(aggregated.length).toBeGreaterThan(100);
+      expect(aggregated).toEqual(
+        await counts("dwh.fact_fraud_scores", "1", "CASE WHEN is_alert THEN 1 ELSE 0 END"),
+      );
     });
 
     it("refuses a model version that was never trained", async () => {

@@ -342,6 +342,46 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect(body.bins.reduce((s: number, b: Json) => s + b.transactions, 0)).toBe(overview.current.scored);
         expect(body.bins.reduce((s: number, b: Json) => s + b.alerts, 0)).toBe(overview.current.alerts);
         for (const bin of body.bins) if (bin.to <= FRAUD_THRESHOLD) expect(bin.alerts).toBe(0);
+        // The daily score aggregate (client type) and the scores themselves (segment, service) agree with SQL.
+        const [type] = await api.wh.query<Json>(
+          "SELECT client_type FROM dwh.dim_client GROUP BY client_type ORDER BY COUNT(*) DESC LIMIT 1",
+        );
+        const raw = await api.wh.query<Json>(
+          `SELECT LEAST(CAST(FLOOR(fs.fraud_score * 20) AS INTEGER), 19) AS bin, COUNT(*) AS n,
+                  SUM(CASE WHEN fs.is_alert THEN 1 ELSE 0 END) AS alerts
+             FROM dwh.fact_fraud_scores AS fs JOIN dwh.dim_client AS c ON c.client_key = fs.client_key
+            WHERE fs.date_key BETWEEN 20250101 AND 20250630 AND c.client_type = $1 GROUP BY 1`,
+          [type?.client_type],
+        );
+        const range = "from=2025-01-01&to=2025-06-30";
+        const typed = await get(`/api/fraud/scores?${range}&clientType=${type?.client_type}`);
+        for (const [i, bin] of typed.bins.entries()) {
+          const row = raw.find((r) => Number(r.bin) === i);
+          expect([bin.transactions, bin.alerts], `bin ${i}`).toEqual([
+            Number(row?.n ?? 0),
+            Number(row?.alerts ?? 0),
+          ]);
+        }
+        for (const filter of [
+          `clientType=${type?.client_type}`,
+          "segment=Champions",
+          "service=MERCHANT_PAYMENT",
+        ]) {
+          const [scores, fraud] = [
+            await get(`/api/fraud/scores?${range}&${filter}`),
+            await get(`/api/fraud/overview?${range}&${filter}`),
+          ];
+          expect(fraud.current.scored, filter).toBe(fraud.current.transactions);
+          expect(
+            scores.bins.reduce((s: number, b: Json) => s + b.transactions, 0),
+            filter,
+          ).toBe(fraud.current.scored);
+          const series = await get(`/api/fraud/timeseries?${range}&${filter}&grain=month`);
+          expect(
+            series.points.reduce((s: number, p: Json) => s + p.alerts, 0),
+            filter,
+          ).toBe(fraud.current.alerts);
+        }
       });
 
       it("lists the latest alerts with their reasons, newest first", async () => {

@@ -8,6 +8,7 @@ import { generate } from "../../src/generate/generate.ts";
 import { resolveGenerateOptions } from "../../src/generate/options.ts";
 import { openReadOnlyWarehouse } from "../../src/serve/read-only.ts";
 import { createServer } from "../../src/serve/server.ts";
+import { refreshScoreAggregates } from "../../src/warehouse/score-aggregates.ts";
 import { refreshSegmentAggregates } from "../../src/warehouse/segment-aggregates.ts";
 import type { Engine, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, type TestDatabase } from "../support/engines.ts";
@@ -108,6 +109,7 @@ export async function seedMlOutputs(wh: Warehouse): Promise<void> {
        FROM dwh.fact_transactions AS t`,
     [FRAUD_THRESHOLD, JSON.stringify(REASONS)],
   );
+  await refreshScoreAggregates(wh, 1);
   for (const [snapshot, asOf] of SEGMENT_DATES.entries()) {
     const segment = `(c.client_key + ${snapshot}) % ${SEGMENT_NAMES.length}`;
     const names = SEGMENT_NAMES.map((name, i) => `WHEN ${i} THEN '${name}'`).join(" ");

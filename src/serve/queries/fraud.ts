@@ -1,8 +1,10 @@
+import { SCORE_BINS, scoreBin } from "../../warehouse/score-aggregates.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
-import { type Filters, previousRangeOf, rangeOf } from "../filters.ts";
+import { type DateRange, type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Grain } from "../params.ts";
 import {
+  type FactColumns,
   filterConditions,
   type KpiSource,
   kpiColumns,
@@ -64,30 +66,59 @@ export async function fraudOverview(wh: Warehouse, filters: Filters): Promise<Fr
   };
 }
 
+/** Whether dwh.agg_daily_scores answers under these filters: it knows the region and type, not the rest. */
+function scoreAggregateCovers(filters: Filters): boolean {
+  return !needsTransactions(filters) && filters.segment === undefined;
+}
+
+/** The scores of a model version under the filters: the daily score aggregate (alias x) or the scores. */
+function scoreSource(p: SqlParams, filters: Filters, version: number, range: DateRange) {
+  if (scoreAggregateCovers(filters)) {
+    const where = filterConditions(p, filters, SCORE_AGGREGATE_COLUMNS, range);
+    return {
+      from: "dwh.agg_daily_scores AS x",
+      where: [`x.model_version = ${p.int(version)}`, ...where],
+      scored: "SUM(x.scored)",
+      alerts: "SUM(x.alerts)",
+      bin: "x.score_bin",
+    };
+  }
+  const where = filterConditions(p, filters, SCORE_COLUMNS("x"), range);
+  return {
+    from: "dwh.fact_fraud_scores AS x",
+    where: [`x.model_version = ${p.int(version)}`, ...where],
+    scored: "COUNT(*)",
+    alerts: "SUM(CASE WHEN x.is_alert THEN 1 ELSE 0 END)",
+    bin: scoreBin("x.fraud_score"),
+  };
+}
+
+const SCORE_AGGREGATE_COLUMNS: FactColumns = {
+  dateKey: "x.date_key",
+  clientKey: "NULL",
+  countryCode: "x.country_code",
+  regionName: "x.region_name",
+  clientType: "x.client_type",
+};
+
 async function scoreCounts(wh: Warehouse, filters: Filters, version: number) {
   const p = new SqlParams();
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
-  const now = `fs.date_key >= ${p.int(range.fromKey)}`;
-  const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), {
-    fromKey: before.fromKey,
-    toKey: range.toKey,
-  });
-  const [row] = await wh.query(
-    `SELECT SUM(CASE WHEN ${now} THEN 1 ELSE 0 END) AS scored,
-            SUM(CASE WHEN ${now} AND fs.is_alert THEN 1 ELSE 0 END) AS alerts,
-            SUM(CASE WHEN ${now} THEN 0 ELSE 1 END) AS prev_scored,
-            SUM(CASE WHEN ${now} OR NOT fs.is_alert THEN 0 ELSE 1 END) AS prev_alerts
-       FROM dwh.fact_fraud_scores AS fs
-      WHERE fs.model_version = ${p.int(version)}
-        AND ${where.join("\n        AND ")}`,
+  const source = scoreSource(p, filters, version, { fromKey: before.fromKey, toKey: range.toKey });
+  const now = `x.date_key >= ${p.int(range.fromKey)}`;
+  const rows = await wh.query(
+    `SELECT ${now} AS is_current, ${source.scored} AS scored, ${source.alerts} AS alerts
+       FROM ${source.from}
+      WHERE ${source.where.join("\n        AND ")}
+      GROUP BY ${now}`,
     p.values,
   );
-  const n = (name: string) => Number(row?.[name] ?? 0);
-  return {
-    current: { scored: n("scored"), alerts: n("alerts") },
-    previous: { scored: n("prev_scored"), alerts: n("prev_alerts") },
+  const period = (current: boolean) => {
+    const row = rows.find((r) => Boolean(r.is_current) === current);
+    return { scored: Number(row?.scored ?? 0), alerts: Number(row?.alerts ?? 0) };
   };
+  return { current: period(true), previous: period(false) };
 }
 
 export interface FraudPoint {
@@ -112,13 +143,13 @@ export async function fraudTimeSeries(
   if (modelVersion !== null) {
     const label = periodLabel(grain, "d");
     const p = new SqlParams();
-    const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), rangeOf(filters));
+    const source = scoreSource(p, filters, modelVersion, rangeOf(filters));
+    const alertsOnly = scoreAggregateCovers(filters) ? "x.alerts > 0" : "x.is_alert";
     const rows = await wh.query(
-      `SELECT ${label} AS period, COUNT(*) AS alerts
-         FROM dwh.fact_fraud_scores AS fs
-         JOIN dwh.dim_date AS d ON d.date_key = fs.date_key
-        WHERE fs.is_alert AND fs.model_version = ${p.int(modelVersion)}
-          AND ${where.join("\n          AND ")}
+      `SELECT ${label} AS period, ${source.alerts} AS alerts
+         FROM ${source.from}
+         JOIN dwh.dim_date AS d ON d.date_key = x.date_key
+        WHERE ${alertsOnly} AND ${source.where.join("\n          AND ")}
         GROUP BY ${label}`,
       p.values,
     );
@@ -215,8 +246,6 @@ export async function fraudBreakdown(
   };
 }
 
-export const SCORE_BINS = 20;
-
 export interface ScoreBin {
   readonly from: number;
   readonly to: number;
@@ -231,13 +260,12 @@ export async function scoreDistribution(
   modelVersion: number,
 ): Promise<ScoreBin[]> {
   const p = new SqlParams();
-  const where = filterConditions(p, filters, SCORE_COLUMNS("fs"), rangeOf(filters));
-  const bin = `LEAST(CAST(FLOOR(fs.fraud_score * ${SCORE_BINS}) AS INTEGER), ${SCORE_BINS - 1})`;
+  const source = scoreSource(p, filters, modelVersion, rangeOf(filters));
   const rows = await wh.query<{ bin: number; transactions: number; alerts: number }>(
-    `SELECT ${bin} AS bin, COUNT(*) AS transactions, SUM(CASE WHEN fs.is_alert THEN 1 ELSE 0 END) AS alerts
-       FROM dwh.fact_fraud_scores AS fs
-      WHERE fs.model_version = ${p.int(modelVersion)} AND ${where.join(" AND ")}
-      GROUP BY ${bin}`,
+    `SELECT ${source.bin} AS bin, ${source.scored} AS transactions, ${source.alerts} AS alerts
+       FROM ${source.from}
+      WHERE ${source.where.join(" AND ")}
+      GROUP BY ${source.bin}`,
     p.values,
   );
   const byBin = new Map(rows.map((r) => [Number(r.bin), r]));

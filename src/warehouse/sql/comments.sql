@@ -314,3 +314,12 @@ COMMENT ON COLUMN dwh.agg_segment_migration.country_code IS 'Country of the late
 COMMENT ON COLUMN dwh.agg_segment_migration.region_name IS 'Region of the later client version (dwh.dim_geography).';
 COMMENT ON COLUMN dwh.agg_segment_migration.client_type IS 'Client type of the later client version (dwh.dim_client).';
 COMMENT ON COLUMN dwh.agg_segment_migration.clients IS 'Clients that moved so.';
+COMMENT ON TABLE dwh.agg_daily_scores IS 'Dashboard aggregate: fraud scores counted per model version, day, region, client type and score bin, written by momo ml score.';
+COMMENT ON COLUMN dwh.agg_daily_scores.model_version IS 'Version of the fraud model (dwh.ml_models).';
+COMMENT ON COLUMN dwh.agg_daily_scores.date_key IS 'Day of the scored transactions, YYYYMMDD (dwh.dim_date).';
+COMMENT ON COLUMN dwh.agg_daily_scores.country_code IS 'Country of the scored client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_daily_scores.region_name IS 'Region of the scored client version (dwh.dim_geography).';
+COMMENT ON COLUMN dwh.agg_daily_scores.client_type IS 'Client type of the scored client version (dwh.dim_client).';
+COMMENT ON COLUMN dwh.agg_daily_scores.score_bin IS 'Score bin: the fraud score times 20, rounded down (a score of 1 falls in bin 19).';
+COMMENT ON COLUMN dwh.agg_daily_scores.scored IS 'Transactions scored.';
+COMMENT ON COLUMN dwh.agg_daily_scores.alerts IS 'Transactions at or above the model threshold.';

@@ -97,3 +97,16 @@ CREATE TABLE IF NOT EXISTS dwh.agg_segment_migration (
   client_type     VARCHAR        NOT NULL,
   clients         BIGINT         NOT NULL
 );
+
+-- Fraud scores counted per model version, day, (region, client type) of the scored client version and
+-- score bin (0.05 wide), written by `momo ml score`: the fraud page's score distribution and alert counts.
+CREATE TABLE IF NOT EXISTS dwh.agg_daily_scores (
+  model_version   INTEGER        NOT NULL,
+  date_key        INTEGER        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  score_bin       SMALLINT       NOT NULL,
+  scored          BIGINT         NOT NULL,
+  alerts          BIGINT         NOT NULL
+);
