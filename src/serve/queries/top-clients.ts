@@ -112,8 +112,10 @@ async function thresholdRound(
   if (candidates.length > MAX_CANDIDATES) return null;
   const q = new SqlParams();
   const exactWhere = filterConditions(q, filters, SUMMARY_COLUMNS("x"), range);
-  exactWhere.push(`x.client_id IN (${candidates.map((id) => q.add(id)).join(", ")})`);
-  const exact = await wh.query(rankingSelect(filters, order, exactWhere, null), q.values);
+  // A join to the candidates rather than an IN list: both engines hash it.
+  const joins = `JOIN (VALUES ${candidates.map((id) => `(${q.add(id)})`).join(", ")}) AS k (client_id)
+    ON k.client_id = x.client_id`;
+  const exact = await wh.query(rankingSelect(filters, order, exactWhere, null, joins), q.values);
   const last = exact[limit - 1];
   if (complete || (last !== undefined && Number(last[order]) > threshold)) return exact.slice(0, limit);
   return null;
@@ -124,11 +126,13 @@ function rankingSelect(
   order: TopClientOrder,
   where: string[],
   limit: string | null,
+  joins?: string,
 ): string {
   const source = needsTransactions(filters) ? "transactions" : "daily_summary";
   return kpiSelect({
     source,
     alias: "x",
+    joins,
     where,
     groups: [{ expr: "x.client_id", name: "client_id" }],
     orderBy: `${order} DESC, client_id`,
@@ -153,14 +157,16 @@ async function rankAll(
 async function describe(wh: Warehouse, ranked: Row[], reference: Reference): Promise<TopClient[]> {
   if (ranked.length === 0) return [];
   const p = new SqlParams();
-  const ids = ranked.map((r) => p.add(String(r.client_id)));
+  const ids = ranked.map((r) => p.add(String(r.client_id))).join(", ");
   const rows = await wh.query(
     `SELECT c.client_id, c.client_name, c.client_type, c.tier, g.country_code, g.region_name, cs.segment_name
        FROM dwh.dim_client AS c
        JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
-       LEFT JOIN dwh.client_segments AS cs
-         ON cs.client_id = c.client_id AND cs.as_of_date = ${p.date(reference.segments.asOfDate ?? "1970-01-01")}
-      WHERE c.is_current AND c.client_id IN (${ids.join(", ")})`,
+       LEFT JOIN (SELECT client_id, segment_name FROM dwh.client_segments
+                   WHERE as_of_date = ${p.date(reference.segments.asOfDate ?? "1970-01-01")}
+                     AND client_id IN (${ids})) AS cs
+         ON cs.client_id = c.client_id
+      WHERE c.is_current AND c.client_id IN (${ids})`,
     p.values,
   );
   const byId = new Map(rows.map((r) => [String(r.client_id), r]));
