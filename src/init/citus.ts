@@ -23,7 +23,7 @@ export const CITUS_LAYOUT: CitusLayout = {
   // The durable client_id, not the SCD2 client_key, so that per-client windows across versions stay on one node.
   colocated: {
     column: "client_id",
-    tables: [...FACT_TABLES, "client_segments", "agg_client_activity", "agg_client_monthly"],
+    tables: [...FACT_TABLES, "client_segments", "agg_client_days", "agg_client_monthly"],
   },
   // They carry no client_id. Scores sharded by transaction: their joins to fact_transactions are
   // repartitioned. The KPI aggregates by day: the dashboards only join them to reference dimensions.

@@ -1,10 +1,10 @@
-import { DAYS_PER_WORD } from "../warehouse/serving-aggregates.ts";
+import { activityWord, DAYS_PER_WORD } from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { keyToDate } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
 import { type FactColumns, filterConditions, SqlParams } from "./sql.ts";
 
-/** Client attributes active clients can be counted per from dwh.agg_client_activity. */
+/** Client attributes active clients can be counted per from dwh.agg_client_days. */
 export const ACTIVITY_GROUPS = {
   clientType: "a.client_type",
   country: "a.country_code",
@@ -26,7 +26,7 @@ const ACTIVITY_COLUMNS: FactColumns = {
 export type CustomGroup = (p: SqlParams) => { readonly expr: string; readonly join: string };
 
 /**
- * Whether dwh.agg_client_activity answers "distinct active clients" under these filters: it knows each
+ * Whether dwh.agg_client_days answers "distinct active clients" under these filters: it knows each
  * client's region and type, not the services and channels it used.
  */
 export function activityCovers(filters: Filters): boolean {
@@ -49,7 +49,7 @@ function activeIn(range: DateRange, firstDateKey: number, days: number): string 
     const lo = BigInt(Math.max(from, w * DAYS_PER_WORD) - w * DAYS_PER_WORD);
     const hi = BigInt(Math.min(to, w * DAYS_PER_WORD + DAYS_PER_WORD - 1) - w * DAYS_PER_WORD);
     const mask = (1n << (hi + 1n)) - (1n << lo);
-    const word = `a.active_words[${w + 1}]`;
+    const word = `a.${activityWord(w)}`;
     tests.push(lo === 0n && hi === BigInt(DAYS_PER_WORD - 1) ? `${word} <> 0` : `(${word} & ${mask}) <> 0`);
   }
   return tests.length > 0 ? `(${tests.join(" OR ")})` : "FALSE";
@@ -82,12 +82,12 @@ export async function activeClientsByRange(
   // as fast as the locale's).
   const id = wh.engine === "postgres" ? `a.client_id COLLATE "C"` : "a.client_id";
   const columns = conditions.map(
-    (active, i) => `COUNT(CASE WHEN ${active} AND a.has_other_rows = FALSE THEN 1 END)
-      + COUNT(DISTINCT CASE WHEN ${active} AND a.has_other_rows IS NOT FALSE THEN ${id} END) AS n${i}`,
+    (active, i) => `COUNT(CASE WHEN ${active} AND NOT a.has_other_rows THEN 1 END)
+      + COUNT(DISTINCT CASE WHEN ${active} AND a.has_other_rows THEN ${id} END) AS n${i}`,
   );
   const group = custom ? custom.expr : by ? ACTIVITY_GROUPS[by as ActivityGroup] : "''";
   const rows = await wh.query(
-    `SELECT ${group} AS group_key, ${columns.join(", ")} FROM dwh.agg_client_activity AS a ${custom?.join ?? ""}
+    `SELECT ${group} AS group_key, ${columns.join(", ")} FROM dwh.agg_client_days AS a ${custom?.join ?? ""}
       WHERE ${where.join(" AND ")} ${by ? `GROUP BY ${group}` : ""}`,
     p.values,
   );

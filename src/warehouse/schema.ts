@@ -19,7 +19,7 @@ export const ML_TABLES = ["ml_models", "fact_fraud_scores", "client_segments"] a
 export const SERVING_TABLES = [
   "agg_daily_kpi",
   "agg_monthly_kpi",
-  "agg_client_activity",
+  "agg_client_days",
   "agg_client_monthly",
   "agg_segment_summary",
   "agg_segment_migration",

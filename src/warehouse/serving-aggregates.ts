@@ -79,26 +79,45 @@ function chunkOf(wh: Warehouse, column: string): string {
     : `(hashtext(${column}) & ${CLIENT_CHUNKS - 1})`;
 }
 
-const ACTIVITY_COLUMNS =
-  "client_id, country_code, region_name, client_type, registration_date, active_words, has_other_rows";
-
-/** Active days per BIGINT of dwh.agg_client_activity.active_words: the sign bit is left alone. */
+/** Active days per BIGINT word of dwh.agg_client_days: the sign bit is left alone. */
 export const DAYS_PER_WORD = 62;
+/** Word columns of dwh.agg_client_days, w01 to w32. */
+export const ACTIVITY_WORDS = 32;
+
+/** The column of word `w` (0-based) of dwh.agg_client_days. */
+export function activityWord(w: number): string {
+  return `w${String(w + 1).padStart(2, "0")}`;
+}
+
+const ACTIVITY_COLUMNS = [
+  "client_id",
+  "country_code",
+  "region_name",
+  "client_type",
+  "registration_date",
+  ...Array.from({ length: ACTIVITY_WORDS }, (_, w) => activityWord(w)),
+  "has_other_rows",
+].join(", ");
 
 /**
  * The activity rows of the clients matching `clients` (a condition on s.client_id), from the daily summary:
  * word w ORs together 2^(day − 62·w) of the client's active days that fall in it.
  */
 function activitySelect(clients: string, firstDate: string, days: number): string {
+  if (days > ACTIVITY_WORDS * DAYS_PER_WORD)
+    throw new Error(
+      `dwh.dim_date spans ${days} days: dwh.agg_client_days holds ${ACTIVITY_WORDS * DAYS_PER_WORD} at most`,
+    );
   const index = `CAST(d.full_date - DATE '${firstDate}' AS INTEGER)`;
-  const words = Array.from({ length: Math.ceil(days / DAYS_PER_WORD) }, (_, w) => {
+  const words = Array.from({ length: ACTIVITY_WORDS }, (_, w) => {
     const lo = w * DAYS_PER_WORD;
+    if (lo >= days) return "CAST(0 AS BIGINT)";
     return `COALESCE(bit_or(CASE WHEN ${index} >= ${lo} AND ${index} < ${lo + DAYS_PER_WORD}
                                  THEN CAST(1 AS BIGINT) << (${index} - ${lo}) END), 0)`;
   });
   return `
     SELECT *, COUNT(*) OVER (PARTITION BY client_id) > 1 FROM (
-    SELECT s.client_id, g.country_code, g.region_name, c.client_type, MIN(c.registration_date), ARRAY[${words.join(", ")}]
+    SELECT s.client_id, g.country_code, g.region_name, c.client_type, MIN(c.registration_date), ${words.join(", ")}
       FROM dwh.fact_daily_client_summary AS s
       JOIN dwh.dim_date AS d ON d.date_key = s.date_key
       JOIN dwh.dim_client AS c ON c.client_key = s.client_key
@@ -133,7 +152,7 @@ export async function refreshServingAggregates(
     Number(calendar.days) !== days;
   const firstDate = String(span.first_date).slice(0, 10);
   if (full) {
-    await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_monthly_kpi; DELETE FROM dwh.agg_client_activity;
+    await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_monthly_kpi; DELETE FROM dwh.agg_client_days;
       DELETE FROM dwh.agg_client_monthly;
       DELETE FROM dwh.agg_activity_calendar;
       INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
@@ -157,22 +176,23 @@ export async function refreshServingAggregates(
     ${full ? "" : `WHERE date_key IN (${touchedDays})`}`);
   for (let chunk = 0; chunk < CLIENT_CHUNKS; chunk++) {
     const clients = `SELECT client_id FROM serving_clients WHERE chunk = ${chunk}`;
-    if (!full) await tx.exec(`DELETE FROM dwh.agg_client_activity WHERE client_id IN (${clients})`);
+    if (!full) await tx.exec(`DELETE FROM dwh.agg_client_days WHERE client_id IN (${clients})`);
     await tx.exec(
-      `INSERT INTO dwh.agg_client_activity (${ACTIVITY_COLUMNS}) ${activitySelect(`s.client_id IN (${clients})`, firstDate, days)}`,
+      `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(`s.client_id IN (${clients})`, firstDate, days)}`,
     );
   }
   await tx.exec("DROP TABLE serving_clients");
   if (tx.engine === "postgres")
     await tx.exec(
-      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_activity; ANALYZE dwh.agg_client_monthly",
+      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly",
     );
   return { full };
 }
 
 /**
  * Builds the aggregates of a warehouse loaded before they existed, or what later versions added to them (the
- * monthly KPI rows, the activity rows' has_other_rows); a no-op once built or while no fact is loaded.
+ * monthly KPI and client rows, the activity in plain word columns); a no-op once built or while no fact is
+ * loaded.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const [state] = await tx.query<{ built: boolean; loaded: boolean; monthly: boolean; daily: boolean }>(
@@ -186,14 +206,15 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     await refreshServingAggregates(tx, { all: true });
     return true;
   }
-  const [unflagged] = await tx.query<{ any: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM dwh.agg_client_activity WHERE has_other_rows IS NULL) AS any",
+  // agg_client_days replaced agg_client_activity (a BIGINT[] per row): rebuilt whole once.
+  const [activity] = await tx.query<{ any: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM dwh.agg_client_days) AS any",
   );
-  if (unflagged?.any) {
-    await tx.exec(`UPDATE dwh.agg_client_activity SET has_other_rows = client_id IN
-      (SELECT client_id FROM dwh.agg_client_activity GROUP BY client_id HAVING COUNT(*) > 1)`);
+  if (!activity?.any) {
+    await refreshServingAggregates(tx, { all: true });
+    return true;
   }
-  if (state.monthly || !state.daily) return unflagged?.any === true;
+  if (state.monthly || !state.daily) return false;
   const div = tx.engine === "duckdb" ? "//" : "/";
   const months = await tx.query<{ month: number }>(
     `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh.agg_daily_kpi ORDER BY 1`,

@@ -17,7 +17,7 @@ CREATE INDEX IF NOT EXISTS ix_client_segments_as_of    ON dwh.client_segments (a
 CREATE UNIQUE INDEX IF NOT EXISTS ux_client_segments        ON dwh.client_segments (client_id, as_of_date);
 CREATE INDEX IF NOT EXISTS ix_agg_daily_kpi_date       ON dwh.agg_daily_kpi (date_key);
 CREATE INDEX IF NOT EXISTS ix_agg_monthly_kpi_month    ON dwh.agg_monthly_kpi (month_key);
-CREATE INDEX IF NOT EXISTS ix_agg_client_activity_id   ON dwh.agg_client_activity (client_id);
+CREATE INDEX IF NOT EXISTS ix_agg_client_days_id      ON dwh.agg_client_days (client_id);
 CREATE INDEX IF NOT EXISTS ix_agg_daily_scores_date ON dwh.agg_daily_scores (model_version, date_key);
 CREATE INDEX IF NOT EXISTS ix_agg_segment_summary_date ON dwh.agg_segment_summary (as_of_date);
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_value ON dwh.agg_client_monthly (month_key, month_value DESC);

@@ -33,22 +33,54 @@ CREATE TABLE IF NOT EXISTS dwh.agg_monthly_kpi (
   fraud_amount    DECIMAL(18, 2) NOT NULL
 );
 
--- One row per client and (region, client type) it was active under: bit b of element w (1-based) of
--- active_words is set when the client had a transaction on day 62·(w − 1) + b of the calendar in
--- agg_activity_calendar (62 bits per BIGINT keep clear of the sign bit). Distinct active clients over any
--- range are then a scan of one row per client, with integer masks, instead of one row per client-day.
-CREATE TABLE IF NOT EXISTS dwh.agg_client_activity (
+-- One row per client and (region, client type) it was active under: bit b of column w<n> is set when the
+-- client had a transaction on day 62·(n − 1) + b of the calendar in agg_activity_calendar (62 bits per
+-- BIGINT keep clear of the sign bit; 32 words hold 1,984 days, the calendar has 1,461). Distinct active
+-- clients over any range are then a scan of one row per client with integer masks on plain columns, instead
+-- of one row per client-day. It replaced agg_client_activity, whose days were a BIGINT[] (DuckDB reads a
+-- list element at ~120 ns a row: 350 ms per word over the 2.83M rows of the full scale).
+DROP TABLE IF EXISTS dwh.agg_client_activity;
+CREATE TABLE IF NOT EXISTS dwh.agg_client_days (
   client_id       VARCHAR        NOT NULL,
   country_code    VARCHAR(2)     NOT NULL,
   region_name     VARCHAR        NOT NULL,
   client_type     VARCHAR        NOT NULL,
   registration_date DATE         NOT NULL,
-  active_words    BIGINT[]       NOT NULL,
-  has_other_rows  BOOLEAN
+  w01             BIGINT         NOT NULL DEFAULT 0,
+  w02             BIGINT         NOT NULL DEFAULT 0,
+  w03             BIGINT         NOT NULL DEFAULT 0,
+  w04             BIGINT         NOT NULL DEFAULT 0,
+  w05             BIGINT         NOT NULL DEFAULT 0,
+  w06             BIGINT         NOT NULL DEFAULT 0,
+  w07             BIGINT         NOT NULL DEFAULT 0,
+  w08             BIGINT         NOT NULL DEFAULT 0,
+  w09             BIGINT         NOT NULL DEFAULT 0,
+  w10             BIGINT         NOT NULL DEFAULT 0,
+  w11             BIGINT         NOT NULL DEFAULT 0,
+  w12             BIGINT         NOT NULL DEFAULT 0,
+  w13             BIGINT         NOT NULL DEFAULT 0,
+  w14             BIGINT         NOT NULL DEFAULT 0,
+  w15             BIGINT         NOT NULL DEFAULT 0,
+  w16             BIGINT         NOT NULL DEFAULT 0,
+  w17             BIGINT         NOT NULL DEFAULT 0,
+  w18             BIGINT         NOT NULL DEFAULT 0,
+  w19             BIGINT         NOT NULL DEFAULT 0,
+  w20             BIGINT         NOT NULL DEFAULT 0,
+  w21             BIGINT         NOT NULL DEFAULT 0,
+  w22             BIGINT         NOT NULL DEFAULT 0,
+  w23             BIGINT         NOT NULL DEFAULT 0,
+  w24             BIGINT         NOT NULL DEFAULT 0,
+  w25             BIGINT         NOT NULL DEFAULT 0,
+  w26             BIGINT         NOT NULL DEFAULT 0,
+  w27             BIGINT         NOT NULL DEFAULT 0,
+  w28             BIGINT         NOT NULL DEFAULT 0,
+  w29             BIGINT         NOT NULL DEFAULT 0,
+  w30             BIGINT         NOT NULL DEFAULT 0,
+  w31             BIGINT         NOT NULL DEFAULT 0,
+  w32             BIGINT         NOT NULL DEFAULT 0,
+  -- Whether the client has other rows here (it changed region or type): only those need COUNT(DISTINCT).
+  has_other_rows  BOOLEAN        NOT NULL
 );
--- Whether the client has other rows here (it changed region or type): only those need COUNT(DISTINCT).
--- Null on rows built before the column existed, which are then counted the distinct way.
-ALTER TABLE dwh.agg_client_activity ADD COLUMN IF NOT EXISTS has_other_rows BOOLEAN;
 
 -- One row per month, client and (region, client type) it was active under, with the client's totals over the
 -- whole month (all its rows): the top-clients ranking reads each month's rows in order of these totals and
