@@ -32,7 +32,7 @@ const DUCKDB_MEMORY_WHILE_WORKERS = "256MB";
 export const DUCKDB_DIALECT: EtlDialect = {
   // A table of the database, not a temporary one: COPY into a temporary table took about half the CPU
   // (measured on 355k staged rows), but a temporary table is held in DuckDB's memory, and at full scale the
-  // seventh group's fact insert then ran out of the batch's 1 GB (measured); a table of the database is
+  // sixth group's fact insert then ran out of the batch's 1 GB (measured); a table of the database is
   // written to the file as the batch's transaction fills it.
   transactionStage: { schema: "dwh_stage", table: "transactions" },
   windowIgnoreNulls: true,
