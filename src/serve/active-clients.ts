@@ -2,7 +2,7 @@ import { activityWord, DAYS_PER_WORD } from "../warehouse/serving-aggregates.ts"
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { keyToDate } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
-import { type FactColumns, filterConditions, SqlParams } from "./sql.ts";
+import { clientAttributeColumns, filterConditions, SqlParams } from "./sql.ts";
 
 /** Client attributes active clients can be counted per from dwh.agg_client_days. */
 export const ACTIVITY_GROUPS = {
@@ -13,14 +13,7 @@ export const ACTIVITY_GROUPS = {
 export type ActivityGroup = keyof typeof ACTIVITY_GROUPS;
 
 /** The activity rows' client columns, for the region, client type and segment filters (no dates: bits). */
-const ACTIVITY_COLUMNS: FactColumns = {
-  dateKey: "NULL",
-  clientKey: "a.client_key",
-  clientId: "a.client_id",
-  countryCode: "a.country_code",
-  regionName: "a.region_name",
-  clientType: "a.client_type",
-};
+const ACTIVITY_COLUMNS = clientAttributeColumns("a", { clientId: "a.client_id" });
 
 /** A group of one's own: an expression on the activity row (alias a) and the joins it needs. */
 export type CustomGroup = (p: SqlParams) => { readonly expr: string; readonly join: string };

@@ -38,15 +38,27 @@ export interface FactColumns {
   readonly clientType?: string;
 }
 
-export const DAILY_KPI_COLUMNS = (alias: string): FactColumns => ({
-  dateKey: `${alias}.date_key`,
-  clientKey: `${alias}.client_key`,
-  serviceKey: `${alias}.service_key`,
-  channelKey: `${alias}.channel_key`,
-  countryCode: `${alias}.country_code`,
-  regionName: `${alias}.region_name`,
-  clientType: `${alias}.client_type`,
-});
+/**
+ * The columns of an aggregate (alias) that carries the client's country, region and client type itself, so
+ * that the client filters read them without a client key; `more` adds its date, client id and the like.
+ */
+export function clientAttributeColumns(alias: string, more: Partial<FactColumns> = {}): FactColumns {
+  return {
+    dateKey: "NULL",
+    clientKey: "NULL",
+    countryCode: `${alias}.country_code`,
+    regionName: `${alias}.region_name`,
+    clientType: `${alias}.client_type`,
+    ...more,
+  };
+}
+
+export const DAILY_KPI_COLUMNS = (alias: string): FactColumns =>
+  clientAttributeColumns(alias, {
+    dateKey: `${alias}.date_key`,
+    serviceKey: `${alias}.service_key`,
+    channelKey: `${alias}.channel_key`,
+  });
 
 export const SUMMARY_COLUMNS = (alias: string): FactColumns => ({
   dateKey: `${alias}.date_key`,

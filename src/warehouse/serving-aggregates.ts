@@ -190,36 +190,23 @@ export async function refreshServingAggregates(
 }
 
 /**
- * Builds the aggregates of a warehouse loaded before they existed, or what later versions added to them (the
- * monthly KPI and client rows, the activity in plain word columns); a no-op once built or while no fact is
- * loaded.
+ * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
+ * KPI and client rows, the activity in plain word columns): all of them are rebuilt when any is empty while
+ * facts are loaded; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
-  const [state] = await tx.query<{ built: boolean; loaded: boolean; monthly: boolean; daily: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM dwh.agg_activity_calendar) AS built,
-            EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,
-            EXISTS (SELECT 1 FROM dwh.agg_monthly_kpi) AND EXISTS (SELECT 1 FROM dwh.agg_client_monthly) AS monthly,
-            EXISTS (SELECT 1 FROM dwh.agg_daily_kpi) AS daily`,
+  const rebuilt = [
+    "agg_activity_calendar",
+    "agg_daily_kpi",
+    "agg_monthly_kpi",
+    "agg_client_monthly",
+    "agg_client_days",
+  ];
+  const [state] = await tx.query<{ loaded: boolean; complete: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,
+            ${rebuilt.map((table) => `EXISTS (SELECT 1 FROM dwh.${table})`).join(" AND ")} AS complete`,
   );
-  if (!state?.loaded) return false;
-  if (!state.built) {
-    await refreshServingAggregates(tx, { all: true });
-    return true;
-  }
-  // agg_client_days replaced agg_client_activity (a BIGINT[] per row): rebuilt whole once.
-  const [activity] = await tx.query<{ any: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM dwh.agg_client_days) AS any",
-  );
-  if (!activity?.any) {
-    await refreshServingAggregates(tx, { all: true });
-    return true;
-  }
-  if (state.monthly || !state.daily) return false;
-  const div = tx.engine === "duckdb" ? "//" : "/";
-  const months = await tx.query<{ month: number }>(
-    `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh.agg_daily_kpi ORDER BY 1`,
-  );
-  for (const { month } of months) await rebuildMonth(tx, Number(month));
-  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_monthly");
+  if (!state?.loaded || state.complete) return false;
+  await refreshServingAggregates(tx, { all: true });
   return true;
 }

@@ -4,7 +4,7 @@ import { activeClientsByRange, activityCovers } from "../active-clients.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
-import { type FactColumns, filterConditions, kpiColumns, kpiFrom, SqlParams } from "../sql.ts";
+import { clientAttributeColumns, filterConditions, kpiColumns, kpiFrom, SqlParams } from "../sql.ts";
 import { clientLevelSource } from "./kpi.ts";
 
 /** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
@@ -31,13 +31,7 @@ export interface Segments {
 }
 
 /** The aggregates' own region and client type columns (alias x), for the client filters. */
-const SEGMENT_AGGREGATE_COLUMNS: FactColumns = {
-  dateKey: "NULL",
-  clientKey: "NULL",
-  countryCode: "x.country_code",
-  regionName: "x.region_name",
-  clientType: "x.client_type",
-};
+const SEGMENT_AGGREGATE_COLUMNS = clientAttributeColumns("x");
 
 /**
  * The conditions of the client filters on a segment aggregate: the segment filter names the segment at

@@ -4,7 +4,7 @@ import { type DateRange, type Filters, needsTransactions, previousRangeOf, range
 import { money } from "../money.ts";
 import type { Grain } from "../params.ts";
 import {
-  type FactColumns,
+  clientAttributeColumns,
   filterConditions,
   type KpiSource,
   kpiColumns,
@@ -93,13 +93,7 @@ function scoreSource(p: SqlParams, filters: Filters, version: number, range: Dat
   };
 }
 
-const SCORE_AGGREGATE_COLUMNS: FactColumns = {
-  dateKey: "x.date_key",
-  clientKey: "NULL",
-  countryCode: "x.country_code",
-  regionName: "x.region_name",
-  clientType: "x.client_type",
-};
+const SCORE_AGGREGATE_COLUMNS = clientAttributeColumns("x", { dateKey: "x.date_key" });
 
 async function scoreCounts(wh: Warehouse, filters: Filters, version: number) {
   const p = new SqlParams();

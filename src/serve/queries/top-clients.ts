@@ -3,7 +3,7 @@ import { addMonths } from "../dates.ts";
 import { type Filters, needsTransactions, rangeOf } from "../filters.ts";
 import type { Reference } from "../reference.ts";
 import {
-  type FactColumns,
+  clientAttributeColumns,
   filterConditions,
   type Kpis,
   kpiColumns,
@@ -12,6 +12,7 @@ import {
   SqlParams,
   SUMMARY_COLUMNS,
 } from "../sql.ts";
+import { clientLevelSource } from "./kpi.ts";
 
 export const TOP_CLIENT_ORDERS = ["value", "transactions", "fees"] as const;
 export type TopClientOrder = (typeof TOP_CLIENT_ORDERS)[number];
@@ -33,14 +34,7 @@ const MONTH_TOTAL: Record<TopClientOrder, string> = {
   fees: "month_fees",
 };
 
-const CLIENT_MONTHLY_COLUMNS: FactColumns = {
-  dateKey: "NULL",
-  clientKey: "NULL",
-  clientId: "m.client_id",
-  countryCode: "m.country_code",
-  regionName: "m.region_name",
-  clientType: "m.client_type",
-};
+const CLIENT_MONTHLY_COLUMNS = clientAttributeColumns("m", { clientId: "m.client_id" });
 
 /** Rows read per month in the first round: enough for the usual heavy-tailed ranking to stop at once. */
 const FIRST_ROUND_ROWS = 64;
@@ -128,7 +122,7 @@ function rankingSelect(
   limit: string | null,
   joins?: string,
 ): string {
-  const source = needsTransactions(filters) ? "transactions" : "daily_summary";
+  const source = clientLevelSource(filters);
   return kpiSelect({
     source,
     alias: "x",
@@ -147,7 +141,7 @@ async function rankAll(
   order: TopClientOrder,
   limit: number,
 ): Promise<Row[]> {
-  const source = needsTransactions(filters) ? "transactions" : "daily_summary";
+  const source = clientLevelSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
   return wh.query(rankingSelect(filters, order, where, p.int(limit)), p.values);
