@@ -5,6 +5,8 @@ import { qualified, quoteIdent } from "../warehouse/warehouse.ts";
 export interface EtlDialect {
   /** The table of staged transactions. */
   readonly transactionStage: TableRef;
+  /** Plain transaction CSV files are read and checked by the engine itself (transactionChecksSql). */
+  readonly checksInSql?: boolean;
   /** Window functions take IGNORE NULLS (LAST_VALUE(x IGNORE NULLS)). */
   readonly windowIgnoreNulls: boolean;
   /** Session settings and the lock that keeps two batches from running at once. */
@@ -36,6 +38,7 @@ export const DUCKDB_DIALECT: EtlDialect = {
   // written to the file as the batch's transaction fills it.
   transactionStage: { schema: "dwh_stage", table: "transactions" },
   windowIgnoreNulls: true,
+  checksInSql: true,
   async beginBatch(tx) {
     await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
   },

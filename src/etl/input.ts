@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
@@ -91,9 +92,77 @@ function file(root: string, path: string, kind: FileKind, type: "csv" | "parquet
 
 /** SHA-256 of one file's contents, streamed. */
 export async function fileChecksum(path: string): Promise<string> {
+  return (await fileDigest(path)).sha256;
+}
+
+export interface FileDigest {
+  readonly sha256: string;
+  /**
+   * Valid UTF-8 without a byte-order mark, no carriage return, NUL or unit separator, and no quoted field
+   * running over a line break: each line is one record, which DuckDB's reader can then take line by line
+   * (transactionChecksSql). Other files go through the TypeScript reader.
+   */
+  readonly plain: boolean;
+}
+
+const PLAIN_BREAKERS = [0x0d, 0x00, 0x1f];
+const QUOTE = 0x22;
+const LINE_BREAK = 0x0a;
+
+/**
+ * Follows the quotes of a file chunk by chunk; false once a quote opened on a line is still open at its
+ * line break (a record spanning lines). `open` carries over from the previous chunk.
+ */
+function quotesCloseOnTheirLine(chunk: Buffer, state: { open: boolean }): boolean {
+  let at = 0;
+  for (;;) {
+    const quote = chunk.indexOf(QUOTE, at);
+    if (state.open) {
+      const lineBreak = chunk.indexOf(LINE_BREAK, at);
+      if (lineBreak >= 0 && (quote < 0 || lineBreak < quote)) return false;
+    }
+    if (quote < 0) return true;
+    state.open = !state.open;
+    at = quote + 1;
+  }
+}
+
+/** Bytes at the end of `chunk` that start a UTF-8 sequence the chunk does not finish. */
+function unfinishedTail(chunk: Buffer): number {
+  for (let back = 1; back <= Math.min(3, chunk.length); back++) {
+    const byte = chunk[chunk.length - back] as number;
+    if (byte < 0x80) return 0;
+    if (byte >= 0xc0) {
+      const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      return length > back ? back : 0;
+    }
+  }
+  return 0;
+}
+
+/** SHA-256 of one file's contents and whether it is plain text, in one streamed read. */
+export async function fileDigest(path: string): Promise<FileDigest> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  let plain = true;
+  let first = true;
+  let carry: Buffer = Buffer.alloc(0);
+  const quotes = { open: false };
+  for await (const read of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const chunk = read as Buffer;
+    hash.update(chunk);
+    if (!plain) continue;
+    if (first && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf)
+      plain = false;
+    first = false;
+    if (PLAIN_BREAKERS.some((byte) => chunk.includes(byte))) plain = false;
+    if (!quotesCloseOnTheirLine(chunk, quotes)) plain = false;
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const tail = unfinishedTail(bytes);
+    if (!isUtf8(bytes.subarray(0, bytes.length - tail))) plain = false;
+    carry = Buffer.from(bytes.subarray(bytes.length - tail));
+  }
+  if (carry.length > 0 || quotes.open) plain = false;
+  return { sha256: hash.digest("hex"), plain };
 }
 
 /** SHA-256 over every file's relative path and content hash: the identity of an input for idempotency. */
@@ -102,15 +171,17 @@ export async function inputChecksum(
   onFile: (file: InputFile, sha256: string) => void = () => {},
   /** Options that change what the same files load as (PaySim's start day, say). */
   options: unknown = null,
-): Promise<{ checksum: string; fileHashes: Map<string, string> }> {
+): Promise<{ checksum: string; fileHashes: Map<string, string>; plainFiles: Set<string> }> {
   const hash = createHash("sha256");
   hash.update(`${input.format}\n${JSON.stringify(options)}\n`);
   const fileHashes = new Map<string, string>();
+  const plainFiles = new Set<string>();
   for (const f of input.files) {
-    const sha = await fileChecksum(f.path);
+    const { sha256: sha, plain } = await fileDigest(f.path);
     fileHashes.set(f.name, sha);
+    if (plain && f.type === "csv") plainFiles.add(f.name);
     hash.update(`${f.name}\0${sha}\n`);
     onFile(f, sha);
   }
-  return { checksum: hash.digest("hex"), fileHashes };
+  return { checksum: hash.digest("hex"), fileHashes, plainFiles };
 }

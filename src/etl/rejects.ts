@@ -59,7 +59,14 @@ export const REJECT_COLUMNS = [
 ] as const;
 
 /** A file whose records are mostly rejected is the wrong file or format; stop instead of quarantining it all. */
-const GIVE_UP_AFTER = 1000;
+export const GIVE_UP_AFTER = 1000;
+
+/** The error that stops a batch whose file had its first GIVE_UP_AFTER records rejected; `last` is the last of them. */
+export function giveUpError(last: Pick<Reject, "file" | "line" | "field" | "message">): Error {
+  return new Error(
+    `${last.file}: the first ${GIVE_UP_AFTER} records were all rejected (line ${last.line}, ${last.field ?? "record"}: ${last.message}); is this the right file and --format?`,
+  );
+}
 
 /** Collects rejects found in TypeScript while a file streams, then writes them to etl_rejects in bulk. */
 export class RejectBuffer {
@@ -72,9 +79,7 @@ export class RejectBuffer {
     this.#rejected++;
     this.#seen++;
     if (this.#seen === GIVE_UP_AFTER && this.#rejected === this.#seen) {
-      throw new Error(
-        `${reject.file}: the first ${GIVE_UP_AFTER} records were all rejected (line ${reject.line}, ${reject.field ?? "record"}: ${reject.message}); is this the right file and --format?`,
-      );
+      throw giveUpError(reject);
     }
   }
 

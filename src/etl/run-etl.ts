@@ -1,9 +1,15 @@
-import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initWarehouse } from "../init/init-warehouse.ts";
 import { refreshServingAggregates } from "../warehouse/serving-aggregates.ts";
-import { qualified, type SqlValue, type TableRef, type Warehouse } from "../warehouse/warehouse.ts";
+import {
+  qualified,
+  type SqlValue,
+  sqlString,
+  type TableRef,
+  type Warehouse,
+} from "../warehouse/warehouse.ts";
 import {
   type BatchCounts,
   closeAbandoned,
@@ -28,7 +34,14 @@ import { publishFacts, rebuildSummary } from "./publish.ts";
 import { rawRecords } from "./raw-records.ts";
 import { openRecords, type SourceRecord } from "./records.ts";
 import { loadReferences, type References } from "./references.ts";
-import { type Reject, RejectBuffer } from "./rejects.ts";
+import {
+  GIVE_UP_AFTER,
+  giveUpError,
+  REJECT_COLUMNS,
+  REJECTS_TABLE,
+  type Reject,
+  RejectBuffer,
+} from "./rejects.ts";
 import { applyClientChanges } from "./scd2.ts";
 import {
   CHANGE_STAGE_COLUMNS,
@@ -42,6 +55,12 @@ import {
 } from "./stage.ts";
 import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
 import { traced } from "./trace.ts";
+import {
+  checkQuotedLines,
+  type QuotedLine,
+  quotedLinesSql,
+  transactionChecksSql,
+} from "./transaction-checks-sql.ts";
 import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
 
 export const ETL_STAGES = ["checksum", "clients", "changes", "transactions", "summary"] as const;
@@ -114,7 +133,7 @@ export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlRes
   const input = discoverInput(options.input, format);
   const report = options.onProgress ?? (() => {});
   let hashed = 0;
-  const { checksum, fileHashes } = await timed("checksum", () =>
+  const { checksum, fileHashes, plainFiles } = await timed("checksum", () =>
     inputChecksum(
       input,
       (file) => {
@@ -152,7 +171,16 @@ export async function runEtl(wh: Warehouse, options: EtlOptions): Promise<EtlRes
   const batchId = await openBatch(wh, input, checksum);
   try {
     const { counts, rejects } = await wh.transaction(async (tx) => {
-      const run = new BatchRun(tx, batchId, input, fileHashes, options, report, timed, stepSeconds);
+      const run = new BatchRun(
+        tx,
+        batchId,
+        input,
+        { fileHashes, plainFiles },
+        options,
+        report,
+        timed,
+        stepSeconds,
+      );
       return run.execute();
     });
     return {
@@ -210,6 +238,8 @@ class BatchRun {
   readonly #id: number;
   readonly #input: Input;
   readonly #hashes: Map<string, string>;
+  /** Transaction CSV files the engine may read and check itself (see fileDigest). */
+  readonly #plain: Set<string>;
   readonly #options: EtlOptions;
   readonly #report: (p: EtlProgress) => void;
   readonly #timed: Timed;
@@ -225,7 +255,7 @@ class BatchRun {
     tx: Warehouse,
     id: number,
     input: Input,
-    hashes: Map<string, string>,
+    digests: { fileHashes: Map<string, string>; plainFiles: Set<string> },
     options: EtlOptions,
     report: (p: EtlProgress) => void,
     timed: Timed,
@@ -235,7 +265,8 @@ class BatchRun {
     this.#tx = tx;
     this.#id = id;
     this.#input = input;
-    this.#hashes = hashes;
+    this.#hashes = digests.fileHashes;
+    this.#plain = digests.plainFiles;
     this.#options = options;
     this.#report = report;
     this.#timed = timed;
@@ -426,49 +457,144 @@ class BatchRun {
       for (const group of stageGroups(files)) {
         if (signal?.aborted)
           throw new EtlInterrupted(`interrupted while reading ${(group[0] as InputFile).name}`);
-        const dir = mkdtempSync(join(tmpdir(), "momo-stage-"));
         const first = ordinal;
         ordinal += group.length;
-        try {
-          const staged = await this.#step("read_and_check", () =>
-            this.#dialect.whileWorkersRun(this.#tx, () =>
-              pool
-                .run(
-                  group,
-                  (i) => (first + i + 1) * FILE_ROW_SPAN,
-                  (i) => join(dir, `part-${String(i).padStart(5, "0")}.tsv`),
-                  (bytes, records) => {
-                    progress.done += bytes;
-                    this.#read.transaction += records;
-                    this.#report({
-                      stage: "transactions",
-                      done: progress.done,
-                      total: progress.total,
-                      records: this.#read.transaction,
-                    });
-                  },
-                  signal,
-                )
-                .catch((error: unknown) => {
-                  if (error instanceof StageAborted) throw new EtlInterrupted(error.message);
-                  throw error;
-                })
-                // The workers' heaps go before DuckDB needs its memory; the next group starts new ones.
-                .finally(() => pool.close()),
-            ),
-          );
-          this.#rejects.addAll(rejectsOf(staged));
-          await this.#rejects.flush(this.#tx, this.#id);
-          const outs = staged.results.flatMap((r) => (r.out === null ? [] : [r.out]));
-          await this.#step("bulk_load", () => this.#loadStagedFiles(dir, outs));
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+        const rowBase = (file: InputFile) => (first + group.indexOf(file) + 1) * FILE_ROW_SPAN;
+        const inSql = this.#dialect.checksInSql ? group.filter((f) => this.#plain.has(f.name)) : [];
+        const inWorkers = group.filter((f) => !inSql.includes(f));
+        if (inSql.length > 0)
+          await this.#step("read_and_check", () => this.#stageInSql(inSql, rowBase, progress));
+        if (inWorkers.length > 0) await this.#stageInWorkers(pool, inWorkers, rowBase, progress);
         await this.#step("publish", () => this.#publishStaged());
       }
     } finally {
       await pool.close();
     }
+  }
+
+  /** Checks `files` on the worker threads and bulk-loads the staging lines they write. */
+  async #stageInWorkers(
+    pool: StagePool,
+    files: readonly InputFile[],
+    rowBase: (file: InputFile) => number,
+    progress: { done: number; total: number },
+  ): Promise<void> {
+    const signal = this.#options.signal;
+    const dir = mkdtempSync(join(tmpdir(), "momo-stage-"));
+    try {
+      const staged = await this.#step("read_and_check", () =>
+        this.#dialect.whileWorkersRun(this.#tx, () =>
+          pool
+            .run(
+              files,
+              (i) => rowBase(files[i] as InputFile),
+              (i) => join(dir, `part-${String(i).padStart(5, "0")}.tsv`),
+              (bytes, records) => {
+                progress.done += bytes;
+                this.#read.transaction += records;
+                this.#report({
+                  stage: "transactions",
+                  done: progress.done,
+                  total: progress.total,
+                  records: this.#read.transaction,
+                });
+              },
+              signal,
+            )
+            .catch((error: unknown) => {
+              if (error instanceof StageAborted) throw new EtlInterrupted(error.message);
+              throw error;
+            })
+            // The workers' heaps go before DuckDB needs its memory; the next group starts new ones.
+            .finally(() => pool.close()),
+        ),
+      );
+      this.#rejects.addAll(rejectsOf(staged));
+      await this.#rejects.flush(this.#tx, this.#id);
+      const outs = staged.results.flatMap((r) => (r.out === null ? [] : [r.out]));
+      await this.#step("bulk_load", () => this.#loadStagedFiles(dir, outs));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Reads and checks plain transaction CSV files in the engine (transactionChecksSql): what passes goes to the
+   * transaction stage, what does not straight to etl_rejects, with the same reasons as the workers give.
+   */
+  async #stageInSql(
+    files: readonly InputFile[],
+    rowBase: (file: InputFile) => number,
+    progress: { done: number; total: number },
+  ): Promise<void> {
+    const tx = this.#tx;
+    for (const file of files) {
+      const problem = headerProblem(firstLine(file.path).split(","), TRANSACTION_FIELDS);
+      if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
+    }
+    const sqlFiles = files.map((f) => ({ name: f.name, path: f.path, rowBase: rowBase(f) }));
+    const checks = transactionChecksSql(sqlFiles, this.#refs, this.#now);
+    const stage = qualified(this.#dialect.transactionStage);
+    const names = files.map((f) => sqlString(f.name)).join(", ");
+    await traced("checks in SQL: stage", () =>
+      tx.exec(`INSERT INTO ${stage} (${TX_STAGE_COLUMNS.join(", ")})
+               SELECT ${TX_STAGE_COLUMNS.join(", ")} FROM (${checks}) WHERE reason IS NULL`),
+    );
+    await traced("checks in SQL: rejects", () =>
+      tx.exec(`INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
+               SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
+                 FROM (${checks}) WHERE reason IS NOT NULL`),
+    );
+    await traced("checks in SQL: quoted lines", async () => {
+      const quoted = await tx.query<QuotedLine>(quotedLinesSql(sqlFiles));
+      const { staged, rejects } = checkQuotedLines(quoted, this.#refs, this.#now);
+      if (staged.length > 0) await tx.loadText(this.#dialect.transactionStage, TX_STAGE_COLUMNS, staged);
+      this.#rejects.addAll(rejects);
+      await this.#rejects.flush(tx, this.#id);
+    });
+    const [counts] = await tx.query<{ accepted: number; rejected: number }>(
+      `SELECT (SELECT COUNT(*) FROM ${stage} WHERE source_file IN (${names})) AS accepted,
+              (SELECT COUNT(*) FROM ${qualified(REJECTS_TABLE)}
+                WHERE batch_id = $1 AND record_kind = 'transaction' AND source_file IN (${names})) AS rejected`,
+      [this.#id],
+    );
+    await this.#giveUpOnRejectedFiles(names);
+    progress.done += sum(files);
+    this.#read.transaction += Number(counts?.accepted ?? 0) + Number(counts?.rejected ?? 0);
+    this.#report({
+      stage: "transactions",
+      done: progress.done,
+      total: progress.total,
+      records: this.#read.transaction,
+    });
+    // The engine read the files in one statement: a stop asked meanwhile is honoured here.
+    if (this.#options.signal?.aborted)
+      throw new EtlInterrupted(`interrupted while reading ${(files.at(-1) as InputFile).name}`);
+  }
+
+  /** The workers' rule for files checked in SQL: a file whose first GIVE_UP_AFTER records were all refused stops the batch. */
+  async #giveUpOnRejectedFiles(names: string): Promise<void> {
+    const [last] = await this.#tx.query<{
+      file: string;
+      line: number;
+      field: string | null;
+      message: string;
+    }>(
+      `WITH first_accepted AS (
+         SELECT source_file, MIN(line_number) AS line_number FROM ${qualified(this.#dialect.transactionStage)}
+          WHERE source_file IN (${names}) GROUP BY source_file),
+       early AS (
+         SELECT r.source_file, r.line_number, r.field, r.message,
+                ROW_NUMBER() OVER (PARTITION BY r.source_file ORDER BY r.line_number) AS n
+           FROM ${qualified(REJECTS_TABLE)} AS r
+           LEFT JOIN first_accepted AS a ON a.source_file = r.source_file
+          WHERE r.batch_id = $1 AND r.record_kind = 'transaction' AND r.source_file IN (${names})
+            AND (a.line_number IS NULL OR r.line_number < a.line_number))
+       SELECT source_file AS file, line_number AS line, field, message FROM early WHERE n = $2
+        ORDER BY source_file LIMIT 1`,
+      [this.#id, GIVE_UP_AFTER],
+    );
+    if (last) throw giveUpError({ ...last, line: Number(last.line) });
   }
 
   /** Bulk-loads the staging files the workers wrote into the transaction stage. */
@@ -655,6 +781,19 @@ function stageLine(values: readonly SqlValue[]): string | null {
     line += i === 0 ? text : `\t${text}`;
   }
   return `${line}\n`;
+}
+
+/** The first line of a text file (its header), read without the rest of it. */
+function firstLine(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const text = buffer.toString("utf8", 0, readSync(fd, buffer, 0, buffer.length, 0));
+    const end = text.indexOf("\n");
+    return end < 0 ? text : text.slice(0, end);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function sum(files: readonly InputFile[]): number {

@@ -99,6 +99,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A string literal of SQL (both engines): for values the program makes, such as paths; user input goes in parameters. */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** Bytes of text gathered before each write to a file or socket. */
 const TEXT_CHUNK_BYTES = 256 * 1024;
 
