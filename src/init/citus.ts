@@ -26,12 +26,14 @@ export const CITUS_LAYOUT: CitusLayout = {
     tables: [...FACT_TABLES, "client_segments", "agg_client_days", "agg_client_monthly"],
   },
   // They carry no client_id. Scores sharded by transaction: their joins to fact_transactions are
-  // repartitioned. The KPI aggregates by day: the dashboards only join them to reference dimensions.
+  // repartitioned. The KPI aggregates by day, the cohorts by month: the dashboards only join them to
+  // reference dimensions.
   alone: [
     { table: "fact_fraud_scores", column: "transaction_id" },
     { table: "agg_daily_kpi", column: "date_key" },
     { table: "agg_monthly_kpi", column: "date_key" },
     { table: "agg_daily_scores", column: "date_key" },
+    { table: "agg_cohort_monthly", column: "month_key" },
   ],
 };
 

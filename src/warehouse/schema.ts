@@ -21,6 +21,7 @@ export const SERVING_TABLES = [
   "agg_monthly_kpi",
   "agg_client_days",
   "agg_client_monthly",
+  "agg_cohort_monthly",
   "agg_segment_summary",
   "agg_segment_migration",
   "agg_daily_scores",

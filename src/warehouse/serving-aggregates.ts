@@ -1,3 +1,4 @@
+import { traced } from "../etl/trace.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /** Where the days to rebuild are listed (one `date_key` per row, repeats allowed). */
@@ -32,52 +33,119 @@ function kpiSelect(days: string): string {
 
 const MONTHLY_DIMENSIONS = "country_code, region_name, client_type, service_key, channel_key";
 
-/** The monthly KPI rows of `month` (YYYYMM), from the daily ones. */
-function monthlySelect(month: number): string {
+/** The monthly KPI rows of the months matching `months` (a condition on month_key), from the daily ones. */
+function monthlySelect(div: string, months: string): string {
   return `
-    SELECT ${month}, MIN(date_key), ${MONTHLY_DIMENSIONS}, SUM(tx_count), SUM(success_count),
+    SELECT month_key, MIN(date_key), ${MONTHLY_DIMENSIONS}, SUM(tx_count), SUM(success_count),
            SUM(amount_success), SUM(fee_total), SUM(fraud_count), SUM(fraud_amount)
-      FROM dwh.agg_daily_kpi
-     WHERE date_key BETWEEN ${month * 100} AND ${month * 100 + 99}
-     GROUP BY ${MONTHLY_DIMENSIONS}`;
+      FROM (SELECT date_key ${div} 100 AS month_key, * FROM dwh.agg_daily_kpi) AS d
+     WHERE ${months}
+     GROUP BY month_key, ${MONTHLY_DIMENSIONS}`;
 }
 
 /**
- * The client-month rows of `month` (YYYYMM) from the daily summary: one per client and (region, client type),
- * with the client's totals over all its rows of the month.
+ * The client-month rows of `months` (YYYYMM, ascending) from the daily summary: one per month, client and
+ * (region, client type), with its active days of the month as bits (bit d − 1 for day d), and the client's
+ * registration date and totals over all its rows of the month.
  */
-function clientMonthlySelect(month: number): string {
-  const client = "OVER (PARTITION BY client_id)";
+function clientMonthlySelect(div: string, months: readonly number[]): string {
+  const client = "OVER (PARTITION BY month_key, client_id)";
   return `
-    SELECT ${month}, client_id, country_code, region_name, client_type,
-           SUM(transactions) ${client}, SUM(value) ${client}, SUM(fees) ${client}
-      FROM (SELECT s.client_id, g.country_code, g.region_name, c.client_type, SUM(s.tx_count) AS transactions,
-                   SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
+    SELECT month_key, client_id, country_code, region_name, client_type, MIN(registration_date) ${client},
+           active_days, SUM(transactions) ${client}, SUM(value) ${client}, SUM(fees) ${client},
+           COUNT(*) ${client} > 1
+      FROM (SELECT s.date_key ${div} 100 AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
+                   MIN(c.registration_date) AS registration_date,
+                   bit_or(CAST(1 AS BIGINT) << (s.date_key % 100 - 1)) AS active_days,
+                   SUM(s.tx_count) AS transactions, SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
               FROM dwh.fact_daily_client_summary AS s
               JOIN dwh.dim_client AS c ON c.client_key = s.client_key
               JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
-             WHERE s.date_key BETWEEN ${month * 100} AND ${month * 100 + 99}
-             GROUP BY s.client_id, g.country_code, g.region_name, c.client_type) AS per_row`;
+             WHERE ${inMonths("s.date_key", div, months)}
+             GROUP BY s.date_key ${div} 100, s.client_id, g.country_code, g.region_name, c.client_type) AS per_row`;
+}
+
+/** The condition "`dateKey` falls in one of `months`" (YYYYMM, ascending), with bounds the engines prune on. */
+function inMonths(dateKey: string, div: string, months: readonly number[]): string {
+  const bounds = `${dateKey} BETWEEN ${(months[0] ?? 0) * 100} AND ${(months.at(-1) ?? 0) * 100 + 99}`;
+  return `${bounds} AND ${dateKey} ${div} 100 IN (${months.join(", ")})`;
+}
+
+/** How much one statement of the refresh takes on: its groups stay in memory at full scale. */
+export interface StatementSize {
+  /** Daily summary rows (client months, and the facts of their days), unless a single month holds more. */
+  readonly summaryRows: number;
+  /** Clients whose activity words are folded. */
+  readonly clients: number;
+}
+
+/** A medium warehouse (3.6M summary rows, 290k active clients) takes one or two statements of each. */
+const STATEMENT_SIZE: StatementSize = { summaryRows: 4_000_000, clients: 250_000 };
+
+/**
+ * `months` (YYYYMM) in runs of consecutive months of at most `rows` summary rows.
+ */
+async function monthBatches(tx: Warehouse, div: string, months: string, rows: number): Promise<number[][]> {
+  const counts = await tx.query<{ month: number; n: number }>(
+    `SELECT date_key ${div} 100 AS month, COUNT(*) AS n FROM dwh.fact_daily_client_summary
+      WHERE date_key ${div} 100 IN (${months}) GROUP BY date_key ${div} 100 ORDER BY 1`,
+  );
+  const batches: number[][] = [];
+  let batch: number[] = [];
+  let size = 0;
+  for (const row of counts) {
+    if (batch.length > 0 && size + Number(row.n) > rows) {
+      batches.push(batch);
+      batch = [];
+      size = 0;
+    }
+    batch.push(Number(row.month));
+    size += Number(row.n);
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 const CLIENT_MONTHLY_COLUMNS =
-  "month_key, client_id, country_code, region_name, client_type, month_transactions, month_value, month_fees";
+  "month_key, client_id, country_code, region_name, client_type, registration_date, active_days, month_transactions, month_value, month_fees, has_other_rows";
 
-async function rebuildMonth(tx: Warehouse, month: number): Promise<void> {
-  await tx.exec(`DELETE FROM dwh.agg_monthly_kpi WHERE month_key = ${month};
-    INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(month)};
-    DELETE FROM dwh.agg_client_monthly WHERE month_key = ${month};
-    INSERT INTO dwh.agg_client_monthly (${CLIENT_MONTHLY_COLUMNS}) ${clientMonthlySelect(month)}`);
+/** The client attributes the cohorts are counted per, every combination the filter bar can ask for. */
+const COHORT_GROUPING_SETS = [
+  "",
+  "country_code",
+  "country_code, region_name",
+  "client_type",
+  "country_code, client_type",
+  "country_code, region_name, client_type",
+]
+  .map((set) => `(month_key, registration_month${set ? `, ${set}` : ""})`)
+  .join(", ");
+
+/**
+ * Distinct clients per month of `months` (a condition on month_key) and registration month, per grouping set;
+ * registration months before `firstMonth` (the calendar's first, YYYYMM) are all 0. A client with one row in
+ * the month is counted by COUNT(*); only the others need COUNT(DISTINCT), which costs ten times more.
+ */
+function cohortSelect(months: string, firstMonth: number): string {
+  const registration = (part: string) => `CAST(EXTRACT(${part} FROM registration_date) AS INTEGER)`;
+  const before = `DATE '${String(firstMonth).slice(0, 4)}-${String(firstMonth).slice(4)}-01'`;
+  const columns = "month_key, registration_month, country_code, region_name, client_type";
+  return `
+    WITH m AS (
+      SELECT month_key, client_id, country_code, region_name, client_type, has_other_rows,
+             CASE WHEN registration_date < ${before} THEN 0
+                  ELSE ${registration("YEAR")} * 100 + ${registration("MONTH")} END AS registration_month
+        FROM dwh.agg_client_monthly WHERE ${months})
+    SELECT ${columns}, SUM(clients) FROM (
+      SELECT ${columns}, COUNT(*) AS clients FROM m WHERE NOT has_other_rows
+       GROUP BY GROUPING SETS (${COHORT_GROUPING_SETS})
+      UNION ALL
+      SELECT ${columns}, COUNT(DISTINCT client_id) FROM m WHERE has_other_rows
+       GROUP BY GROUPING SETS (${COHORT_GROUPING_SETS})) AS counted
+     GROUP BY ${columns}`;
 }
 
-/** Parts the clients are rebuilt in (by a hash of their id). */
-const CLIENT_CHUNKS = 16;
-
-function chunkOf(wh: Warehouse, column: string): string {
-  return wh.engine === "duckdb"
-    ? `CAST(hash(${column}) % ${CLIENT_CHUNKS} AS INTEGER)`
-    : `(hashtext(${column}) & ${CLIENT_CHUNKS - 1})`;
-}
+const COHORT_COLUMNS = "month_key, registration_month, country_code, region_name, client_type, clients";
 
 /** Active days per BIGINT word of dwh.agg_client_days: the sign bit is left alone. */
 export const DAYS_PER_WORD = 62;
@@ -99,31 +167,40 @@ const ACTIVITY_COLUMNS = [
   "has_other_rows",
 ].join(", ");
 
+/** Each month of dwh.dim_date with the calendar index of its first day (negative when before the calendar). */
+function monthStarts(div: string, firstDate: string): string {
+  return `SELECT date_key ${div} 100 AS month_key,
+                 CAST(MIN(full_date) - DATE '${firstDate}' AS INTEGER) - (MIN(date_key) % 100 - 1) AS start_index
+            FROM dwh.dim_date GROUP BY date_key ${div} 100`;
+}
+
 /**
- * The activity rows of the clients matching `clients` (a condition on s.client_id), from the daily summary:
- * word w ORs together 2^(day − 62·w) of the client's active days that fall in it.
+ * The activity rows of the clients matching `clients` (a condition on m.client_id), folded from their client
+ * months: word w ORs together each month's day bits shifted to the month's place in it (a month overlaps one
+ * or two words; its bits past the word's 62 are masked off before shifting, which DuckDB would refuse).
  */
-function activitySelect(clients: string, firstDate: string, days: number): string {
+function activitySelect(clients: string, div: string, firstDate: string, days: number): string {
   if (days > ACTIVITY_WORDS * DAYS_PER_WORD)
     throw new Error(
       `dwh.dim_date spans ${days} days: dwh.agg_client_days holds ${ACTIVITY_WORDS * DAYS_PER_WORD} at most`,
     );
-  const index = `CAST(d.full_date - DATE '${firstDate}' AS INTEGER)`;
+  const start = "o.start_index";
   const words = Array.from({ length: ACTIVITY_WORDS }, (_, w) => {
     const lo = w * DAYS_PER_WORD;
     if (lo >= days) return "CAST(0 AS BIGINT)";
-    return `COALESCE(bit_or(CASE WHEN ${index} >= ${lo} AND ${index} < ${lo + DAYS_PER_WORD}
-                                 THEN CAST(1 AS BIGINT) << (${index} - ${lo}) END), 0)`;
+    const hi = lo + DAYS_PER_WORD;
+    return `COALESCE(bit_or(CASE WHEN ${start} >= ${lo} AND ${start} < ${hi}
+                                 THEN (m.active_days & ((CAST(1 AS BIGINT) << (${hi} - ${start})) - 1)) << (${start} - ${lo})
+                                 WHEN ${start} < ${lo} AND ${start} > ${lo - 31}
+                                 THEN m.active_days >> (${lo} - ${start}) END), 0)`;
   });
   return `
     SELECT *, COUNT(*) OVER (PARTITION BY client_id) > 1 FROM (
-    SELECT s.client_id, g.country_code, g.region_name, c.client_type, MIN(c.registration_date), ${words.join(", ")}
-      FROM dwh.fact_daily_client_summary AS s
-      JOIN dwh.dim_date AS d ON d.date_key = s.date_key
-      JOIN dwh.dim_client AS c ON c.client_key = s.client_key
-      JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+    SELECT m.client_id, m.country_code, m.region_name, m.client_type, MIN(m.registration_date), ${words.join(", ")}
+      FROM dwh.agg_client_monthly AS m
+      JOIN (${monthStarts(div, firstDate)}) AS o ON o.month_key = m.month_key
      WHERE ${clients}
-     GROUP BY s.client_id, g.country_code, g.region_name, c.client_type) AS per_group`;
+     GROUP BY m.client_id, m.country_code, m.region_name, m.client_type) AS per_group`;
 }
 
 /**
@@ -134,8 +211,16 @@ function activitySelect(clients: string, firstDate: string, days: number): strin
  */
 export async function refreshServingAggregates(
   tx: Warehouse,
-  options: { all?: boolean } = {},
+  options: { all?: boolean; statementSize?: StatementSize } = {},
 ): Promise<ServingRefresh> {
+  return traced("serving aggregates", () => refresh(tx, options));
+}
+
+async function refresh(
+  tx: Warehouse,
+  options: { all?: boolean; statementSize?: StatementSize },
+): Promise<ServingRefresh> {
+  const size = options.statementSize ?? STATEMENT_SIZE;
   const [span] = await tx.query<{ first_date: string; days: number; first_key: number }>(
     `SELECT CAST(MIN(full_date) AS VARCHAR) AS first_date, MIN(date_key) AS first_key,
             CAST(MAX(full_date) - MIN(full_date) + 1 AS INTEGER) AS days FROM dwh.dim_date`,
@@ -151,40 +236,70 @@ export async function refreshServingAggregates(
     Number(calendar.first_date_key) !== Number(span.first_key) ||
     Number(calendar.days) !== days;
   const firstDate = String(span.first_date).slice(0, 10);
+  const firstMonth = Math.floor(Number(span.first_key) / 100);
   if (full) {
     await tx.exec(`DELETE FROM dwh.agg_daily_kpi; DELETE FROM dwh.agg_monthly_kpi; DELETE FROM dwh.agg_client_days;
-      DELETE FROM dwh.agg_client_monthly;
+      DELETE FROM dwh.agg_client_monthly; DELETE FROM dwh.agg_cohort_monthly;
       DELETE FROM dwh.agg_activity_calendar;
       INSERT INTO dwh.agg_activity_calendar (first_date_key, days) VALUES (${Number(span.first_key)}, ${days})`);
   }
   const div = tx.engine === "duckdb" ? "//" : "/";
   const touchedDays = `SELECT date_key FROM ${TOUCHED_DAYS}`;
-  // A month at a time, and the clients in CLIENT_CHUNKS parts, so that one part's groups are in memory.
-  const months = await tx.query<{ month: number }>(
-    `SELECT DISTINCT date_key ${div} 100 AS month FROM ${full ? "dwh.dim_date" : TOUCHED_DAYS} ORDER BY 1`,
-  );
-  for (const { month } of months) {
-    const inMonth = `f.date_key BETWEEN ${Number(month) * 100} AND ${Number(month) * 100 + 99}`;
-    const when = full ? inMonth : `${inMonth} AND f.date_key IN (${touchedDays})`;
-    if (!full) await tx.exec(`DELETE FROM dwh.agg_daily_kpi AS f WHERE ${when}`);
-    await tx.exec(`INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(when)}`);
-    await rebuildMonth(tx, Number(month));
-  }
-  await tx.exec(`DROP TABLE IF EXISTS serving_clients;
-    CREATE TEMPORARY TABLE serving_clients AS
-    SELECT DISTINCT client_id, ${chunkOf(tx, "client_id")} AS chunk FROM dwh.fact_daily_client_summary
-    ${full ? "" : `WHERE date_key IN (${touchedDays})`}`);
-  for (let chunk = 0; chunk < CLIENT_CHUNKS; chunk++) {
-    const clients = `SELECT client_id FROM serving_clients WHERE chunk = ${chunk}`;
-    if (!full) await tx.exec(`DELETE FROM dwh.agg_client_days WHERE client_id IN (${clients})`);
-    await tx.exec(
-      `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(`s.client_id IN (${clients})`, firstDate, days)}`,
-    );
-  }
-  await tx.exec("DROP TABLE serving_clients");
+  const months = full
+    ? `SELECT DISTINCT date_key ${div} 100 FROM dwh.dim_date`
+    : `SELECT DISTINCT date_key ${div} 100 FROM ${TOUCHED_DAYS}`;
+  const touchedMonths = full ? "TRUE" : `month_key IN (${months})`;
+  const batches = await monthBatches(tx, div, months, size.summaryRows);
+  await traced("serving aggregates: daily KPIs", async () => {
+    if (!full) {
+      const days = `f.date_key IN (${touchedDays})`;
+      await tx.exec(`DELETE FROM dwh.agg_daily_kpi AS f WHERE ${days};
+        INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(days)}`);
+      return;
+    }
+    for (const batch of batches)
+      await tx.exec(
+        `INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(inMonths("f.date_key", div, batch))}`,
+      );
+  });
+  await traced("serving aggregates: monthly KPIs", async () => {
+    await tx.exec(`DELETE FROM dwh.agg_monthly_kpi WHERE ${touchedMonths};
+      INSERT INTO dwh.agg_monthly_kpi (month_key, ${KPI_COLUMNS}) ${monthlySelect(div, touchedMonths)}`);
+  });
+  await traced("serving aggregates: client months", async () => {
+    await tx.exec(`DELETE FROM dwh.agg_client_monthly WHERE ${touchedMonths}`);
+    for (const batch of batches)
+      await tx.exec(
+        `INSERT INTO dwh.agg_client_monthly (${CLIENT_MONTHLY_COLUMNS}) ${clientMonthlySelect(div, batch)}`,
+      );
+  });
+  await traced("serving aggregates: cohorts", async () => {
+    await tx.exec(`DELETE FROM dwh.agg_cohort_monthly WHERE ${touchedMonths};
+      INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth)}`);
+  });
+  await traced("serving aggregates: client days", async () => {
+    const clients = full
+      ? "SELECT DISTINCT client_id FROM dwh.agg_client_monthly"
+      : `SELECT DISTINCT client_id FROM dwh.fact_daily_client_summary WHERE date_key IN (${touchedDays})`;
+    const [count] = await tx.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (${clients}) AS c`);
+    const parts = Math.max(1, Math.ceil(Number(count?.n ?? 0) / size.clients));
+    const part =
+      tx.engine === "duckdb" ? `hash(client_id) % ${parts}` : `(hashtext(client_id) & 2147483647) % ${parts}`;
+    await tx.exec(`DROP TABLE IF EXISTS serving_clients;
+      CREATE TEMPORARY TABLE serving_clients AS SELECT client_id, CAST(${part} AS INTEGER) AS part FROM (${clients}) AS c`);
+    for (let p = 0; p < parts; p++) {
+      const ids = `SELECT client_id FROM serving_clients${parts > 1 ? ` WHERE part = ${p}` : ""}`;
+      if (!full) await tx.exec(`DELETE FROM dwh.agg_client_days WHERE client_id IN (${ids})`);
+      const which = full && parts === 1 ? "TRUE" : `m.client_id IN (${ids})`;
+      await tx.exec(
+        `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(which, div, firstDate, days)}`,
+      );
+    }
+    await tx.exec("DROP TABLE serving_clients");
+  });
   if (tx.engine === "postgres")
     await tx.exec(
-      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly",
+      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly",
     );
   return { full };
 }
@@ -201,6 +316,7 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     "agg_monthly_kpi",
     "agg_client_monthly",
     "agg_client_days",
+    "agg_cohort_monthly",
   ];
   const [state] = await tx.query<{ loaded: boolean; complete: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,

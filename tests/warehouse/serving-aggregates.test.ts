@@ -3,6 +3,8 @@ import { runEtl } from "../../src/etl/run-etl.ts";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import { activeClientsByRange } from "../../src/serve/active-clients.ts";
 import type { Filters } from "../../src/serve/filters.ts";
+import { registrationCohorts } from "../../src/serve/queries/clients.ts";
+import { loadReference } from "../../src/serve/reference.ts";
 import { refreshServingAggregates } from "../../src/warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tinyInput } from "../serve/fixtures.ts";
@@ -42,6 +44,65 @@ const MONTHLY_DIFFERENCE = `
            success_count, amount_success, fee_total, fraud_count, fraud_amount FROM dwh.agg_monthly_kpi)
   SELECT COUNT(*) AS n FROM ((SELECT * FROM expected EXCEPT SELECT * FROM stored)
                              UNION ALL (SELECT * FROM stored EXCEPT SELECT * FROM expected)) AS d`;
+
+/** Client filter columns of each grouping set of dwh.agg_cohort_monthly. */
+const COHORT_LEVELS = [
+  [],
+  ["country_code"],
+  ["country_code", "region_name"],
+  ["client_type"],
+  ["country_code", "client_type"],
+  ["country_code", "region_name", "client_type"],
+];
+
+/**
+ * One grouping set of the cohort aggregate recomputed from the daily summary (registrations before the calendar
+ * in month 0), minus the stored one and the other way round.
+ */
+function cohortDifference(level: readonly string[]): string {
+  const all = ["country_code", "region_name", "client_type"];
+  const registration = (part: string) => `CAST(EXTRACT(${part} FROM r.registration_date) AS INTEGER)`;
+  const columns = ["month_key", "registration_month", ...level].join(", ");
+  return `
+  WITH registered AS (SELECT client_id, MIN(registration_date) AS registration_date FROM dwh.dim_client
+                       GROUP BY client_id),
+  expected AS (
+    SELECT month_key, registration_month, ${level.map((c) => `${c}, `).join("")}COUNT(DISTINCT client_id) AS clients
+      FROM (SELECT CAST(s.date_key / 100 AS INTEGER) AS month_key, s.client_id, g.country_code, g.region_name,
+                   c.client_type,
+                   CASE WHEN r.registration_date < (SELECT MIN(full_date) FROM dwh.dim_date) THEN 0
+                        ELSE ${registration("YEAR")} * 100 + ${registration("MONTH")} END AS registration_month
+              FROM dwh.fact_daily_client_summary AS s
+              JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+              JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+              JOIN registered AS r ON r.client_id = s.client_id) AS active
+     GROUP BY ${columns}),
+  stored AS (
+    SELECT ${columns}, clients FROM dwh.agg_cohort_monthly
+     WHERE ${all.map((c) => `${c} IS ${level.includes(c) ? "NOT " : ""}NULL`).join(" AND ")})
+  SELECT COUNT(*) AS n FROM ((SELECT * FROM expected EXCEPT SELECT * FROM stored)
+                             UNION ALL (SELECT * FROM stored EXCEPT SELECT * FROM expected)) AS d`;
+}
+
+/** Active clients per (cohort, month) over [from, to] from the daily summary: `cohort month count` lines. */
+async function summaryCohorts(wh: Warehouse, filters: Filters, from: number, to: number, firstMonth: number) {
+  const where = [`s.date_key BETWEEN ${from} AND ${to}`];
+  if (filters.country) where.push(`g.country_code = '${filters.country}'`);
+  if (filters.clientType) where.push(`c.client_type = '${filters.clientType}'`);
+  const rows = await wh.query<{ cohort: number; month: number; n: number }>(
+    `SELECT CASE WHEN r.month < ${firstMonth} THEN 0 ELSE r.month END AS cohort,
+            CAST(s.date_key / 100 AS INTEGER) AS month, COUNT(DISTINCT s.client_id) AS n
+       FROM dwh.fact_daily_client_summary AS s
+       JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+       JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+       JOIN (SELECT client_id, MIN(CAST(EXTRACT(YEAR FROM registration_date) AS INTEGER) * 100
+                                 + CAST(EXTRACT(MONTH FROM registration_date) AS INTEGER)) AS month
+               FROM dwh.dim_client GROUP BY client_id) AS r ON r.client_id = s.client_id
+      WHERE ${where.join(" AND ")}
+      GROUP BY 1, 2`,
+  );
+  return rows.map((r) => `${Number(r.cohort)} ${Number(r.month)} ${Number(r.n)}`).sort();
+}
 
 /** Distinct clients of the daily summary in [from, to] under the filters, counted the slow way. */
 async function summaryActiveClients(wh: Warehouse, filters: Filters, from: number, to: number) {
@@ -137,6 +198,81 @@ for (const engine of ENGINES_UNDER_TEST) {
       }
     });
 
+    it("counts active clients per month and registration month for every combination of client filters", async () => {
+      for (const level of COHORT_LEVELS) {
+        const [diff] = await wh.query<{ n: number }>(cohortDifference(level));
+        expect(Number(diff?.n), level.join(", ")).toBe(0);
+      }
+      const [rows] = await wh.query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM dwh.agg_cohort_monthly WHERE client_type IS NOT NULL",
+      );
+      expect(Number(rows?.n)).toBeGreaterThan(100);
+    });
+
+    it("answers the cohorts from whole months and partial ones as the daily summary does", async () => {
+      const reference = await loadReference(wh);
+      const first = String(reference.dataRange.first);
+      const firstMonth = Number(first.slice(0, 4)) * 100 + Number(first.slice(5, 7));
+      const [busiest] = await wh.query<{ country_code: string; client_type: string }>(
+        "SELECT country_code, client_type FROM dwh.agg_client_days GROUP BY 1, 2 ORDER BY COUNT(*) DESC LIMIT 1",
+      );
+      const cases: [Filters, number, number][] = [
+        [{ from: "2025-01-15", to: "2025-04-10" }, 20250115, 20250410],
+        [{ from: "2024-03-01", to: "2024-08-31" }, 20240301, 20240831],
+        [{ from: "2024-06-05", to: "2024-06-20", country: busiest?.country_code }, 20240605, 20240620],
+        [
+          {
+            from: "2024-11-20",
+            to: "2025-02-28",
+            country: busiest?.country_code,
+            clientType: busiest?.client_type,
+          },
+          20241120,
+          20250228,
+        ],
+      ];
+      for (const [filters, from, to] of cases) {
+        const body = await registrationCohorts(wh, filters, reference);
+        const got = body.cohorts.flatMap((c) =>
+          body.months.flatMap((m, i) => {
+            const cohort = c.cohort.startsWith("before") ? 0 : Number(c.cohort.replace("-", ""));
+            const active = c.active[i] ?? 0;
+            return active > 0 ? [`${cohort} ${m.replace("-", "")} ${active}`] : [];
+          }),
+        );
+        const expected = await summaryCohorts(wh, filters, from, to, firstMonth);
+        expect(got.sort(), JSON.stringify(filters)).toEqual(expected);
+        expect(expected.length).toBeGreaterThan(2);
+      }
+    });
+
+    it("rebuilds to the same rows in statements of a few months and clients each", async () => {
+      const tables = [
+        "agg_daily_kpi",
+        "agg_monthly_kpi",
+        "agg_client_monthly",
+        "agg_client_days",
+        "agg_cohort_monthly",
+      ];
+      for (const table of tables)
+        await wh.exec(`CREATE TABLE dwh.before_${table} AS SELECT * FROM dwh.${table}`);
+      const [months] = await wh.query<{ n: number }>(
+        "SELECT MAX(n) AS n FROM (SELECT COUNT(*) AS n FROM dwh.fact_daily_client_summary GROUP BY date_key - date_key % 100) AS m",
+      );
+      const statementSize = { summaryRows: 2 * Number(months?.n), clients: 40 };
+      await wh.transaction((tx) => refreshServingAggregates(tx, { all: true, statementSize }));
+      for (const table of tables) {
+        const [diff] = await wh.query<{ n: number; rows: number }>(
+          `SELECT (SELECT COUNT(*) FROM ((SELECT * FROM dwh.${table} EXCEPT SELECT * FROM dwh.before_${table})
+                   UNION ALL (SELECT * FROM dwh.before_${table} EXCEPT SELECT * FROM dwh.${table})) AS d) AS n,
+                  (SELECT COUNT(*) FROM dwh.${table}) AS rows`,
+        );
+        expect(Number(diff?.n), table).toBe(0);
+        expect(Number(diff?.rows), table).toBeGreaterThan(40);
+        await wh.exec(`DROP TABLE dwh.before_${table}`);
+      }
+    });
+
     it("rebuilds the touched days alone to the same rows, and backfills a warehouse that lacks them", async () => {
       const before = await wh.query("SELECT COUNT(*) AS n, SUM(tx_count) AS tx FROM dwh.agg_daily_kpi");
       await wh.transaction(async (tx) => {
@@ -147,6 +283,8 @@ for (const engine of ENGINES_UNDER_TEST) {
             WHERE date_key BETWEEN 20250301 AND 20250310;
           DELETE FROM dwh.agg_daily_kpi WHERE date_key BETWEEN 20250301 AND 20250310;
           UPDATE dwh.agg_monthly_kpi SET tx_count = 0 WHERE month_key = 202503;
+          UPDATE dwh.agg_cohort_monthly SET clients = 0 WHERE month_key = 202503;
+          UPDATE dwh.agg_client_monthly SET active_days = 0 WHERE month_key = 202503;
           DELETE FROM dwh.agg_client_days WHERE client_id IN
             (SELECT client_id FROM dwh.fact_daily_client_summary WHERE date_key BETWEEN 20250301 AND 20250310)`);
         const refresh = await refreshServingAggregates(tx);
@@ -160,6 +298,10 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(Number(diff?.n)).toBe(0);
       const [monthly] = await wh.query<{ n: number }>(MONTHLY_DIFFERENCE);
       expect(Number(monthly?.n)).toBe(0);
+      for (const level of COHORT_LEVELS) {
+        const [cohorts] = await wh.query<{ n: number }>(cohortDifference(level));
+        expect(Number(cohorts?.n), level.join(", ")).toBe(0);
+      }
       const all = await activeClientsByRange(wh, { from: "", to: "" }, [
         { fromKey: 20000101, toKey: 20991231 },
       ]);
@@ -183,6 +325,17 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(steps).toContain("dwh dashboard aggregates (built once)");
       const [backfilled] = await wh.query<{ n: number }>(MONTHLY_DIFFERENCE);
       expect(Number(backfilled?.n)).toBe(0);
+      // A warehouse from before the cohort aggregate (and the client months' day bits) is rebuilt too.
+      await wh.exec("DELETE FROM dwh.agg_cohort_monthly; UPDATE dwh.agg_client_monthly SET active_days = 0");
+      steps.length = 0;
+      await initWarehouse(wh, (step) => steps.push(step));
+      expect(steps).toContain("dwh dashboard aggregates (built once)");
+      const [cohorts] = await wh.query<{ n: number }>(cohortDifference(COHORT_LEVELS[5] ?? []));
+      expect(Number(cohorts?.n)).toBe(0);
+      const [bits] = await wh.query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM dwh.agg_client_monthly WHERE active_days IS NULL OR active_days = 0",
+      );
+      expect(Number(bits?.n)).toBe(0);
       const [backfilledMonths] = await wh.query<{ n: number }>(
         "SELECT COUNT(DISTINCT month_key) AS n FROM dwh.agg_monthly_kpi",
       );

@@ -1,6 +1,7 @@
 import { GONE_CLIENTS, NEW_CLIENTS } from "../../warehouse/segment-aggregates.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import { activeClientsByRange, activityCovers } from "../active-clients.ts";
+import { monthEndKey } from "../dates.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
@@ -191,28 +192,79 @@ export async function registrationCohorts(
   };
 }
 
-/** Active clients per (cohort, month of the period) from the activity bits, one mask per month. */
-async function cohortActivity(wh: Warehouse, filters: Filters, firstMonth: string) {
+type CohortActivity = { cohort: number; year_month: string; active: number };
+
+/**
+ * Active clients per (cohort, month of the period): the months the period holds whole from
+ * dwh.agg_cohort_monthly, the partial ones (and every month under a segment filter, which the aggregate does
+ * not know) from the activity bits, one mask per month.
+ */
+async function cohortActivity(
+  wh: Warehouse,
+  filters: Filters,
+  firstMonth: string,
+): Promise<CohortActivity[]> {
   const range = rangeOf(filters);
   const months = await wh.query<{ year_month: string; first_key: number; last_key: number }>(
     `SELECT year_month, MIN(date_key) AS first_key, MAX(date_key) AS last_key FROM dwh.dim_date
       WHERE date_key BETWEEN $1 AND $2 GROUP BY year_month ORDER BY year_month`,
     [range.fromKey, range.toKey],
   );
+  const isWhole = (m: { first_key: number; last_key: number }) => {
+    const month = Math.floor(Number(m.first_key) / 100);
+    return Number(m.first_key) === month * 100 + 1 && Number(m.last_key) === monthEndKey(month);
+  };
+  const whole = filters.segment === undefined ? months.filter(isWhole) : [];
+  const partial = months.filter((m) => !whole.includes(m));
+  const rows = whole.length > 0 ? await cohortMonths(wh, filters, whole, firstMonth) : [];
+  if (partial.length === 0) return rows;
   const counts = await activeClientsByRange(
     wh,
     filters,
-    months.map((m) => ({ fromKey: Number(m.first_key), toKey: Number(m.last_key) })),
+    partial.map((m) => ({ fromKey: Number(m.first_key), toKey: Number(m.last_key) })),
     (p) => ({ expr: cohortKey("a", p.date(firstMonth)), join: "" }),
   );
-  const rows: { cohort: number; year_month: string; active: number }[] = [];
   for (const [cohort, perMonth] of counts) {
-    months.forEach((m, i) => {
+    partial.forEach((m, i) => {
       const active = perMonth[i] ?? 0;
       if (active > 0) rows.push({ cohort: Number(cohort), year_month: m.year_month, active });
     });
   }
   return rows;
+}
+
+/** Active clients per (cohort, month) of whole months (contiguous), from dwh.agg_cohort_monthly. */
+async function cohortMonths(
+  wh: Warehouse,
+  filters: Filters,
+  months: readonly { year_month: string; first_key: number }[],
+  firstMonth: string,
+): Promise<CohortActivity[]> {
+  const p = new SqlParams();
+  const monthKey = (m: { first_key: number }) => Math.floor(Number(m.first_key) / 100);
+  const keys = months.map(monthKey);
+  const firstKey = Number(firstMonth.slice(0, 4)) * 100 + Number(firstMonth.slice(5, 7));
+  // The grouping set of the filters: a NULL column holds every value of it.
+  const level = (column: string, value: string | undefined) =>
+    value === undefined ? `x.${column} IS NULL` : `x.${column} = ${p.add(value)}`;
+  const where = [
+    `x.month_key BETWEEN ${p.int(Math.min(...keys))} AND ${p.int(Math.max(...keys))}`,
+    level("country_code", filters.country),
+    level("region_name", filters.region),
+    level("client_type", filters.clientType),
+  ];
+  const cohort = `CASE WHEN x.registration_month < ${p.int(firstKey)} THEN 0 ELSE x.registration_month END`;
+  const rows = await wh.query<{ cohort: number; month_key: number; active: number }>(
+    `SELECT ${cohort} AS cohort, x.month_key, SUM(x.clients) AS active FROM dwh.agg_cohort_monthly AS x
+      WHERE ${where.join(" AND ")} GROUP BY ${cohort}, x.month_key`,
+    p.values,
+  );
+  const label = new Map(months.map((m) => [monthKey(m), m.year_month]));
+  return rows.map((r) => ({
+    cohort: Number(r.cohort),
+    year_month: label.get(Number(r.month_key)) ?? String(r.month_key),
+    active: Number(r.active),
+  }));
 }
 
 const CURRENT_CLIENT_COLUMNS = { dateKey: "NULL", clientKey: "c.client_key", clientId: "c.client_id" };

@@ -1,5 +1,5 @@
 -- Aggregates the dashboards read instead of the facts, rebuilt by the ETL for the days a batch touches
--- (src/etl/serving-aggregates.ts). Region and client type are those of the client version of each fact.
+-- (src/warehouse/serving-aggregates.ts). Region and client type are those of the client version of each fact.
 CREATE TABLE IF NOT EXISTS dwh.agg_daily_kpi (
   date_key        INTEGER        NOT NULL,
   country_code    VARCHAR(2)     NOT NULL,
@@ -84,16 +84,38 @@ CREATE TABLE IF NOT EXISTS dwh.agg_client_days (
 
 -- One row per month, client and (region, client type) it was active under, with the client's totals over the
 -- whole month (all its rows): the top-clients ranking reads each month's rows in order of these totals and
--- stops once no client left unread can reach its list (src/serve/queries/top-clients.ts).
+-- stops once no client left unread can reach its list (src/serve/queries/top-clients.ts). The row's active
+-- days of the month (bit d − 1 for day d) are what agg_client_days is folded from, without a second pass
+-- over the daily summary; the registration date is the client's (earliest of its versions), for the cohorts.
 CREATE TABLE IF NOT EXISTS dwh.agg_client_monthly (
   month_key          INTEGER        NOT NULL,
   client_id          VARCHAR        NOT NULL,
   country_code       VARCHAR(2)     NOT NULL,
   region_name        VARCHAR        NOT NULL,
   client_type        VARCHAR        NOT NULL,
+  registration_date  DATE           NOT NULL,
+  active_days        BIGINT         NOT NULL,
   month_transactions BIGINT         NOT NULL,
   month_value        DECIMAL(18, 2) NOT NULL,
-  month_fees         DECIMAL(18, 2) NOT NULL
+  month_fees         DECIMAL(18, 2) NOT NULL,
+  -- Whether the client has other rows in the month (it changed region or type in it).
+  has_other_rows     BOOLEAN        NOT NULL
+);
+-- Warehouses built before these columns: momo init rebuilds the aggregates (agg_cohort_monthly is empty).
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS registration_date DATE;
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS active_days BIGINT;
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS has_other_rows BOOLEAN;
+
+-- Distinct active clients per month and registration month, for each combination of the client filters:
+-- a NULL country, region or client type stands for all of them (GROUPING SETS). The cohort chart reads its
+-- whole months here and only its partial first and last months from agg_client_days.
+CREATE TABLE IF NOT EXISTS dwh.agg_cohort_monthly (
+  month_key          INTEGER        NOT NULL,
+  registration_month INTEGER        NOT NULL, -- 0: registered before the calendar's first month
+  country_code       VARCHAR(2),
+  region_name        VARCHAR,
+  client_type        VARCHAR,
+  clients            BIGINT         NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS dwh.agg_activity_calendar (
