@@ -51,12 +51,14 @@ import {
   STAGE,
   TX_STAGE_COLUMNS,
   TX_STAGE_DDL,
+  TX_STAGE_REJECT_COLUMNS,
   VERSION_STAGE_DDL,
 } from "./stage.ts";
 import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
 import { traced } from "./trace.ts";
 import {
   checkQuotedLines,
+  fileLinesSql,
   type QuotedLine,
   quotedLinesSql,
   transactionChecksSql,
@@ -460,7 +462,7 @@ class BatchRun {
         const first = ordinal;
         ordinal += group.length;
         const rowBase = (file: InputFile) => (first + group.indexOf(file) + 1) * FILE_ROW_SPAN;
-        const inSql = this.#dialect.checksInSql ? group.filter((f) => this.#plain.has(f.name)) : [];
+        const inSql = this.#dialect.sqlChecks ? group.filter((f) => this.#plain.has(f.name)) : [];
         const inWorkers = group.filter((f) => !inSql.includes(f));
         if (inSql.length > 0)
           await this.#step("read_and_check", () => this.#stageInSql(inSql, rowBase, progress));
@@ -533,20 +535,25 @@ class BatchRun {
       if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
     }
     const sqlFiles = files.map((f) => ({ name: f.name, path: f.path, rowBase: rowBase(f) }));
-    const checks = transactionChecksSql(sqlFiles, this.#refs, this.#now);
+    const lines = `(${fileLinesSql(sqlFiles)})`;
     const stage = qualified(this.#dialect.transactionStage);
     const names = files.map((f) => sqlString(f.name)).join(", ");
-    await traced("checks in SQL: stage", () =>
-      tx.exec(`INSERT INTO ${stage} (${TX_STAGE_COLUMNS.join(", ")})
-               SELECT ${TX_STAGE_COLUMNS.join(", ")} FROM (${checks}) WHERE reason IS NULL`),
+    const columns = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS].join(", ");
+    await this.#dialect.sqlChecks?.run(tx, () =>
+      traced("checks in SQL: stage", () =>
+        tx.exec(`INSERT INTO ${stage} (${columns})
+                 SELECT ${columns} FROM (${transactionChecksSql(lines, this.#refs, this.#now)})`),
+      ),
     );
     await traced("checks in SQL: rejects", () =>
-      tx.exec(`INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
-               SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
-                 FROM (${checks}) WHERE reason IS NOT NULL`),
+      tx.exec(`
+        INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
+        SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
+          FROM ${stage} WHERE reason IS NOT NULL;
+        DELETE FROM ${stage} WHERE reason IS NOT NULL`),
     );
     await traced("checks in SQL: quoted lines", async () => {
-      const quoted = await tx.query<QuotedLine>(quotedLinesSql(sqlFiles));
+      const quoted = await tx.query<QuotedLine>(quotedLinesSql(lines));
       const { staged, rejects } = checkQuotedLines(quoted, this.#refs, this.#now);
       if (staged.length > 0) await tx.loadText(this.#dialect.transactionStage, TX_STAGE_COLUMNS, staged);
       this.#rejects.addAll(rejects);

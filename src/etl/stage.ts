@@ -37,14 +37,24 @@ export const TX_STAGE_COLUMNS = [
   "fraud_type",
 ] as const;
 
-/** No raw record: only the rows a set-based check refuses need it, and rawRecords reads those again. */
+/**
+ * Where the engine checks the fields itself (transactionChecksSql), it stages every record in one pass: a
+ * refused one with its reject and its values left NULL, moved to etl_rejects before anything reads the stage.
+ */
+export const TX_STAGE_REJECT_COLUMNS = ["reason", "field", "message", "raw_record"] as const;
+
+/**
+ * No raw record for staged rows: only the rows a set-based check refuses need it, and rawRecords reads those
+ * again. The values may be NULL only in the rows that carry a reason.
+ */
 export const TX_STAGE_DDL = `(
   row_no BIGINT NOT NULL, source_file VARCHAR NOT NULL, line_number BIGINT NOT NULL,
-  transaction_id VARCHAR NOT NULL, transaction_at TIMESTAMP NOT NULL, date_key INTEGER NOT NULL, time_key SMALLINT NOT NULL,
-  client_id VARCHAR NOT NULL, counterparty_client_id VARCHAR, counterparty_ref VARCHAR,
-  service_key SMALLINT NOT NULL, channel_key SMALLINT NOT NULL, status_key SMALLINT NOT NULL, geography_key INTEGER NOT NULL,
-  amount DECIMAL(18, 2) NOT NULL, fee DECIMAL(18, 2) NOT NULL, currency_code VARCHAR NOT NULL, balance_after DECIMAL(18, 2),
-  device_ref VARCHAR, is_fraud BOOLEAN NOT NULL, fraud_type VARCHAR)`;
+  transaction_id VARCHAR, transaction_at TIMESTAMP, date_key INTEGER, time_key SMALLINT,
+  client_id VARCHAR, counterparty_client_id VARCHAR, counterparty_ref VARCHAR,
+  service_key SMALLINT, channel_key SMALLINT, status_key SMALLINT, geography_key INTEGER,
+  amount DECIMAL(18, 2), fee DECIMAL(18, 2), currency_code VARCHAR, balance_after DECIMAL(18, 2),
+  device_ref VARCHAR, is_fraud BOOLEAN, fraud_type VARCHAR,
+  reason VARCHAR, field VARCHAR, message VARCHAR, raw_record VARCHAR)`;
 
 /** Client attributes a registration sets and change events may change; geo_code is stored as geography_key. */
 export const CLIENT_ATTRIBUTES = [

@@ -24,7 +24,15 @@ export interface SqlCheckedFile {
 /** The unit separator: DuckDB's reader needs a delimiter, and a plain file holds none. */
 const NO_DELIMITER = "\x1f";
 
-/** One row per physical line of `file` (header = line 1, a blank line is NULL), numbered in file order. */
+/**
+ * One row per physical line of `files` (header = line 1, a blank line is NULL), numbered in file order:
+ * ROW_NUMBER() OVER () streams in scan order (tests/etl/transaction-checks-sql.test.ts holds it to that on
+ * a file larger than the reader's buffers).
+ */
+export function fileLinesSql(files: readonly SqlCheckedFile[]): string {
+  return files.map(linesSql).join("\n  UNION ALL\n  ");
+}
+
 function linesSql(file: SqlCheckedFile): string {
   return `SELECT ${sqlString(file.name)} AS source_file, CAST(${file.rowBase} AS BIGINT) AS row_base,
          ROW_NUMBER() OVER () AS line_number, raw
@@ -68,14 +76,11 @@ const field = (name: string) => {
 const quoted = (text: string) => `'"' || ${text} || '"'`;
 
 /**
- * Every record of `files` (blank lines and headers left out) with its stage columns where it passed, or its
- * reject (field, reason, message and raw record) where it did not. `now` is `YYYY-MM-DD HH:MM:SS`.
+ * Every record of `lines` (a relation of fileLinesSql's rows; blank lines, headers and quoted lines left
+ * out) with its stage columns where it passed, or its reject (field, reason, message and raw record) where
+ * it did not. `now` is `YYYY-MM-DD HH:MM:SS`.
  */
-export function transactionChecksSql(
-  files: readonly SqlCheckedFile[],
-  refs: References,
-  now: string,
-): string {
+export function transactionChecksSql(lines: string, refs: References, now: string): string {
   const id = field("transaction_id");
   const at = field("transaction_at");
   const client = field("client_id");
@@ -207,25 +212,21 @@ export function transactionChecksSql(
   const lookup = (table: string, code: string, key: string, name: string) =>
     `LEFT JOIN dwh.${table} AS ${key} ON ${key}.${code} = ${field(name)}`;
   return `
-WITH lines AS (
-  ${files.map(linesSql).join("\n  UNION ALL\n  ")}
-),
-split AS (
+WITH split AS (
   SELECT source_file, row_base + line_number AS row_no, line_number, raw, string_split(raw, ',') AS f
-    FROM lines
+    FROM ${lines}
    WHERE line_number > 1 AND raw IS NOT NULL AND NOT contains(raw, '"')
 ),
 parsed AS (
   SELECT s.*,
-         CASE WHEN regexp_full_match(${at}, ${TIMESTAMP_SHAPE})
-               AND TRY_CAST(substr(${at}, 1, 10) AS DATE) IS NOT NULL
-               AND CAST(substr(${at}, 1, 4) AS INTEGER) >= 1900
-               AND CAST(substr(${at}, 12, 2) AS INTEGER) <= 23
-               AND CAST(substr(${at}, 15, 2) AS INTEGER) <= 59
-               AND CAST(substr(${at}, 18, 2) AS INTEGER) <= 59
-              THEN substr(${at}, 1, 10) || ' ' || substr(${at}, 12, 8) END AS at_text,
-         CAST(substr(at_text, 1, 4) || substr(at_text, 6, 2) || substr(at_text, 9, 2) AS INTEGER) AS date_key,
-         CAST(substr(at_text, 12, 2) || substr(at_text, 15, 2) AS SMALLINT) AS time_key,
+         regexp_full_match(raw, ${validLinePattern()}) AS valid_shapes,
+         CASE WHEN valid_shapes OR regexp_full_match(${at}, ${TIMESTAMP_SHAPE})
+              THEN TRY_CAST(replace(${at}, 'T', ' ') AS TIMESTAMP) END AS at_value,
+         -- DuckDB reads 24:00:00 as the next midnight; the checks refuse it.
+         CASE WHEN year(at_value) >= 1900 AND substr(${at}, 12, 2) < '24' THEN replace(${at}, 'T', ' ') END AS at_text,
+         CASE WHEN at_text IS NOT NULL
+              THEN year(at_value) * 10000 + month(at_value) * 100 + day(at_value) END AS date_key,
+         CAST(hour(at_value) * 100 + minute(at_value) AS SMALLINT) AS time_key,
          CASE WHEN ${flag} IN ('1', 'true', 't') THEN TRUE WHEN ${flag} IN ('0', 'false', 'f') THEN FALSE END AS is_fraud,
          service_key.service_key, channel_key.channel_key, status_key.status_key, geography_key.geography_key
     FROM split AS s
@@ -236,7 +237,7 @@ parsed AS (
 ),
 checked AS (
   SELECT *,
-         CASE WHEN regexp_full_match(raw, ${validLinePattern()})
+         CASE WHEN valid_shapes
                AND at_text IS NOT NULL AND at_text <= ${sqlString(now)}
                AND date_key BETWEEN ${refs.firstDateKey} AND ${refs.lastDateKey}
                AND service_key IS NOT NULL AND channel_key IS NOT NULL AND status_key IS NOT NULL
@@ -248,7 +249,7 @@ checked AS (
 )
 SELECT row_no, source_file, line_number,
        CASE WHEN reason IS NULL THEN ${id} END AS transaction_id,
-       CASE WHEN reason IS NULL THEN CAST(at_text AS TIMESTAMP) END AS transaction_at,
+       CASE WHEN reason IS NULL THEN at_value END AS transaction_at,
        date_key, time_key,
        CASE WHEN reason IS NULL THEN ${client} END AS client_id,
        CASE WHEN reason IS NULL THEN ${nullIfEmpty(counterparty)} END AS counterparty_client_id,
@@ -268,11 +269,11 @@ SELECT row_no, source_file, line_number,
   FROM checked`;
 }
 
-/** The records of `files` holding a quote (rare: their fields need splitCsv), with their line and row numbers. */
-export function quotedLinesSql(files: readonly SqlCheckedFile[]): string {
+/** The records of `lines` holding a quote (rare: their fields need splitCsv), with their line and row numbers. */
+export function quotedLinesSql(lines: string): string {
   return `
 SELECT source_file, line_number, row_base + line_number AS row_no, raw
-  FROM (${files.map(linesSql).join("\n  UNION ALL\n  ")})
+  FROM ${lines}
  WHERE line_number > 1 AND contains(raw, '"')`;
 }
 

@@ -6,6 +6,7 @@ import { forEachCsvRecord } from "../../src/etl/records.ts";
 import { loadReferences, type References } from "../../src/etl/references.ts";
 import {
   checkQuotedLines,
+  fileLinesSql,
   type QuotedLine,
   quotedLinesSql,
   transactionChecksSql,
@@ -214,7 +215,8 @@ describe("transaction checks in SQL (DuckDB)", () => {
 
   async function viaSql(): Promise<Outcome[]> {
     const files = [{ name: "m/part-0.csv", path, rowBase: 0 }];
-    const quoted = checkQuotedLines(await wh.query<QuotedLine>(quotedLinesSql(files)), refs, NOW);
+    const lines = `(${fileLinesSql(files)})`;
+    const quoted = checkQuotedLines(await wh.query<QuotedLine>(quotedLinesSql(lines)), refs, NOW);
     const fromQuoted: Outcome[] = [
       ...quoted.rejects.map((r) => ({
         line: r.line,
@@ -228,7 +230,7 @@ describe("transaction checks in SQL (DuckDB)", () => {
       }),
     ];
     expect(fromQuoted.length).toBe(3);
-    const sql = transactionChecksSql(files, refs, NOW);
+    const sql = transactionChecksSql(lines, refs, NOW);
     const rows = await wh.query<Row>(`
       SELECT line_number, reason, field, message, raw_record, row_no,
              concat_ws('|', transaction_id, strftime(transaction_at, '%Y-%m-%d %H:%M:%S'), date_key, time_key,
@@ -307,5 +309,18 @@ describe("transaction checks in SQL (DuckDB)", () => {
       `SELECT regexp_full_match(x, ${validLinePattern()}) AS ok FROM (VALUES ${cases.map(([l], i) => `(${i}, '${l}')`).join(", ")}) AS t(i, x) ORDER BY i`,
     );
     expect(rows.map((r) => r.ok)).toEqual(cases.map(([, ok]) => ok));
+  });
+
+  it("numbers the lines of a file larger than DuckDB's read buffers in file order", async () => {
+    const big = join(dir, "big.csv");
+    const rows = 400_000;
+    const text: string[] = [TRANSACTION_HEADER];
+    for (let i = 2; i <= rows + 1; i++) text.push(i % 1000 === 0 ? "" : `L${i},${"x".repeat(i % 197)}`);
+    writeFileSync(big, `${text.join("\n")}\n`);
+    const [check] = await wh.query<Row>(`
+      SELECT COUNT(*) AS lines, COUNT(*) FILTER (WHERE raw IS NULL) AS blank,
+             COUNT(*) FILTER (WHERE raw IS NOT NULL AND line_number > 1 AND split_part(raw, ',', 1) <> 'L' || line_number) AS misplaced
+        FROM (${fileLinesSql([{ name: "big.csv", path: big, rowBase: 0 }])})`);
+    expect(check).toEqual({ lines: rows + 1, blank: 400, misplaced: 0 });
   });
 });
