@@ -243,6 +243,13 @@ for (const engine of ENGINES_UNDER_TEST) {
         const expected = await summaryCohorts(wh, filters, from, to, firstMonth);
         expect(got.sort(), JSON.stringify(filters)).toEqual(expected);
         expect(expected.length).toBeGreaterThan(2);
+        const [current] = await wh.query<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM dwh.dim_client AS c JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+            WHERE c.is_current AND c.registration_date <= CAST($1 AS DATE)
+              AND g.country_code = COALESCE($2, g.country_code) AND c.client_type = COALESCE($3, c.client_type)`,
+          [filters.to, filters.country ?? null, filters.clientType ?? null],
+        );
+        expect(body.cohorts.reduce((sum, c) => sum + c.size, 0)).toBe(Number(current?.n));
       }
     });
 

@@ -267,4 +267,11 @@ async function cohortMonths(
   }));
 }
 
-const CURRENT_CLIENT_COLUMNS = { dateKey: "NULL", clientKey: "c.client_key", clientId: "c.client_id" };
+/** The client version's own columns: its filters need no second look-up of dim_client. */
+const CURRENT_CLIENT_COLUMNS = {
+  dateKey: "NULL",
+  clientKey: "c.client_key",
+  clientId: "c.client_id",
+  geographyKey: "c.geography_key",
+  clientType: "c.client_type",
+};
