@@ -35,6 +35,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): stri
     env: { ...process.env, ...env },
   });
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr || r.error}`);
+  // The ETL's step trace (MOMO_ETL_TRACE=1) goes to stderr.
+  if (process.env.MOMO_ETL_TRACE === "1" && r.stderr) process.stderr.write(r.stderr);
   return r.stdout;
 }
 
@@ -54,6 +56,42 @@ function generatedInput(scale: string): { dir: string; rows: number } {
 }
 
 const load1 = () => loadavg()[0] ?? Number.NaN;
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** utime + stime (and, with `reaped`, those of its reaped children) of a process, in clock ticks. */
+function processTicks(pid: number, reaped: boolean): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
+  // Fields 14-17 of /proc/PID/stat (utime, stime, cutime, cstime); `fields` starts at field 3.
+  const [utime = 0, stime = 0, cutime = 0, cstime = 0] = fields.slice(11, 15);
+  return utime + stime + (reaped ? cutime + cstime : 0);
+}
+
+/**
+ * CPU seconds used so far by the PostgreSQL server on this machine: the postmaster, its live processes and
+ * those it has reaped (backends, parallel workers). Null when the server is not local. Other databases'
+ * work on the same server counts too.
+ */
+function serverCpuSeconds(): number | null {
+  try {
+    const pid = Number(
+      psql("postgres", "SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)").trim(),
+    );
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+    let ticks = processTicks(pid, true);
+    for (const child of children.filter(Boolean)) ticks += processTicks(Number(child), false);
+    return ticks / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+const cpuText = (seconds: number | null) =>
+  seconds === null ? "n/a (server not local)" : `${seconds.toFixed(1)} s`;
 
 function etl(engine: string, input: string, env: NodeJS.ProcessEnv): EtlRun {
   const before = load1();
@@ -120,8 +158,14 @@ function benchPostgres(scale: string, input: string): Row[] {
   try {
     dropDb();
     psql("postgres", `CREATE DATABASE ${PG_DB}`);
+    const server0 = serverCpuSeconds();
     const r = etl("postgres", input, { DATABASE_URL: PG_URL });
+    const server1 = serverCpuSeconds();
+    const etlServerCpu = server0 === null || server1 === null ? null : server1 - server0;
     const rows = report("postgres", scale, r);
+    console.log(
+      `  server CPU time    ${cpuText(etlServerCpu)} (every process of the PostgreSQL server: other databases' work on it counts too)`,
+    );
 
     // The physical limit: the loaded fact rows, re-loaded by a bare `\copy` into a plain table
     // (same columns and NOT NULLs; no indexes, checks, keys or partitions).
@@ -129,9 +173,12 @@ function benchPostgres(scale: string, input: string): Row[] {
     psql(PG_DB, `\\copy (SELECT * FROM dwh.fact_transactions) TO '${file}'`);
     psql(PG_DB, "CREATE TABLE bench_bare (LIKE dwh.fact_transactions)");
     const loadBefore = load1();
+    const copyCpu0 = serverCpuSeconds();
     const t0 = performance.now();
     const out = psql(PG_DB, `\\copy bench_bare FROM '${file}'`);
     const copySeconds = (performance.now() - t0) / 1000;
+    const copyCpu1 = serverCpuSeconds();
+    const copyServerCpu = copyCpu0 === null || copyCpu1 === null ? null : copyCpu1 - copyCpu0;
     const copyLoad = [loadBefore, load1()];
     const copied = Number(/COPY (\d+)/.exec(out)?.[1] ?? Number.NaN);
     const raw = copied / copySeconds;
@@ -143,7 +190,7 @@ function benchPostgres(scale: string, input: string): Row[] {
     const ratio = (x: number) => `${(x / raw).toFixed(2)} x raw COPY`;
     console.log(`\npostgres: raw \\copy of the ${n(copied)} loaded fact rows into a bare table`);
     console.log(
-      `  raw COPY           ${copySeconds.toFixed(1)} s = ${n(raw)} rows/s (psql \\copy, text format; ${loadText(copyLoad)})`,
+      `  raw COPY           ${copySeconds.toFixed(1)} s = ${n(raw)} rows/s (psql \\copy, text format; ${loadText(copyLoad)}); server CPU ${cpuText(copyServerCpu)}`,
     );
     console.log(
       `  ETL end to end     ${n(etlRate)} rows/s = ${ratio(etlRate)}   (target >= ${RAW_COPY_TARGET} x)`,
@@ -153,7 +200,9 @@ function benchPostgres(scale: string, input: string): Row[] {
     );
     return [
       ...rows,
+      ["postgres ETL server CPU (whole server, other users included)", cpuText(etlServerCpu), ""],
       ["postgres raw \\copy rows/s (loaded fact rows, bare table)", n(raw), loadText(copyLoad)],
+      ["postgres raw \\copy server CPU", cpuText(copyServerCpu), ""],
       ["postgres ETL end to end / raw COPY", ratio(etlRate), `>= ${RAW_COPY_TARGET} x`],
       ["postgres load step (COPY + publish) / raw COPY", ratio(loadRate), `>= ${RAW_COPY_TARGET} x`],
     ];
