@@ -41,9 +41,9 @@ export async function publishFactsPostgres(tx: Warehouse, batchId: number, stage
 }
 
 /** The client versions' keys and validity, a narrow copy of dim_client for the fact lookups. */
-const CLIENT_VERSIONS = "publish_client_versions";
+const CLIENT_VERSIONS = "pg_temp.publish_client_versions";
 /** VERSION_DAYS_SQL's rows, computed once per summary instead of once per month (date_to_key of 430k versions). */
-const VERSION_DAYS = "publish_version_days";
+const VERSION_DAYS = "pg_temp.publish_version_days";
 
 /** Runs `work` with `name` a temporary table of `query`'s rows (analysed, so the planner sees its size). */
 async function withScratch<T>(
