@@ -34,8 +34,8 @@ const DUCKDB_MEMORY_LIMIT = "1GB";
  */
 const DUCKDB_MEMORY_WHILE_WORKERS = "256MB";
 
-/** Threads of the insert that reads, checks and stages plain transaction files (MOMO_STAGE_THREADS to try others). */
-const STAGE_INSERT_THREADS = Number(process.env.MOMO_STAGE_THREADS ?? 1);
+/** Threads of the insert that reads, checks and stages plain transaction files (see sqlChecks). */
+const STAGE_INSERT_THREADS = 1;
 
 export const DUCKDB_DIALECT: EtlDialect = {
   // A table of the database, not a temporary one: COPY into a temporary table took about half the CPU
