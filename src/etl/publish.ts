@@ -18,7 +18,7 @@ export async function publishFacts(tx: Warehouse, batchId: number, stage: TableR
   await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
     insertsInAnyOrder(tx, () =>
       tx.exec(
-        `INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)} ORDER BY date_key, time_key`,
+        `INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`,
       ),
     ),
   );
@@ -46,7 +46,7 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
   const inMonth = (month: number) => `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
   const daily = "summary_daily";
   await tx.exec(`DROP TABLE IF EXISTS ${daily}; CREATE TEMP TABLE ${daily} AS ${dailySql("FALSE")}`);
-  // The summary's insert sorts its rows by day: the order of the daily measures does not matter.
+  // Each month's measures in any order: they come back grouped by month all the same (see insertsInAnyOrder).
   await traced("summary: measures", () =>
     insertsInAnyOrder(tx, async () => {
       for (const month of months)
@@ -64,7 +64,7 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
       await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
         insertsInAnyOrder(tx, () =>
           tx.exec(
-            `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)} ORDER BY date_key`,
+            `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
           ),
         ),
       );
