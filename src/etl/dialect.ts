@@ -97,24 +97,6 @@ export const DUCKDB_DIALECT: EtlDialect = {
   },
 };
 
-/**
- * Runs `work` with DuckDB's inserts free to write rows in any order. An insert that keeps its source's order
- * runs on one thread. In any order, each thread still writes whole scan morsels (a row group of the source)
- * as they come, so rows read in day order stay grouped by day within each row group and the zone maps on
- * date_key still prune. Sorting the rows instead (ORDER BY date_key) ran DuckDB out of its 1 GB at full
- * scale (a fact insert of 4.6M rows).
- */
-export async function insertsInAnyOrder<T>(tx: Warehouse, work: () => Promise<T>): Promise<T> {
-  // PostgreSQL's inserts keep no order to give up.
-  if (tx.engine !== "duckdb") return work();
-  await tx.exec("SET preserve_insertion_order = false");
-  try {
-    return await work();
-  } finally {
-    await tx.exec("RESET preserve_insertion_order").catch(() => {});
-  }
-}
-
 /** Any number that is the same in every process: the advisory lock that serialises ETL batches. */
 const BATCH_LOCK = 72_616_600;
 

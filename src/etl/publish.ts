@@ -1,5 +1,5 @@
 import { qualified, type TableRef, type Warehouse } from "../warehouse/warehouse.ts";
-import { DUCKDB_DIALECT, insertsInAnyOrder } from "./dialect.ts";
+import { DUCKDB_DIALECT } from "./dialect.ts";
 import {
   dailySql,
   distinctCountsSql,
@@ -16,11 +16,7 @@ export async function publishFacts(tx: Warehouse, batchId: number, stage: TableR
   if (tx.engine === "postgres") return publishFactsPostgres(tx, batchId, stage);
   const staged = qualified(stage);
   await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
-    insertsInAnyOrder(tx, () =>
-      tx.exec(
-        `INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`,
-      ),
-    ),
+    tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),
   );
 }
 
@@ -46,13 +42,10 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
   const inMonth = (month: number) => `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
   const daily = "summary_daily";
   await tx.exec(`DROP TABLE IF EXISTS ${daily}; CREATE TEMP TABLE ${daily} AS ${dailySql("FALSE")}`);
-  // Each month's measures in any order: they come back grouped by month all the same (see insertsInAnyOrder).
-  await traced("summary: measures", () =>
-    insertsInAnyOrder(tx, async () => {
-      for (const month of months)
-        await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
-    }),
-  );
+  await traced("summary: measures", async () => {
+    for (const month of months)
+      await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
+  });
   if (tx.engine === "postgres")
     await tx.exec(`CREATE INDEX ON ${daily} USING brin (date_key); ANALYZE ${daily}`);
   await traced("summary: distinct counts", () => tx.exec(distinctCountsSql(daily, touched)));
@@ -62,10 +55,8 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
         `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days)`,
       );
       await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
-        insertsInAnyOrder(tx, () =>
-          tx.exec(
-            `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
-          ),
+        tx.exec(
+          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
         ),
       );
       return;
