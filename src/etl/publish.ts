@@ -1,4 +1,4 @@
-import { qualified, type TableRef, type Warehouse } from "../warehouse/warehouse.ts";
+import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
 import { DUCKDB_DIALECT } from "./dialect.ts";
 import {
   dailySql,
@@ -9,12 +9,13 @@ import {
   summarySql,
 } from "./fact-sql.ts";
 import { publishFactsPostgres, publishSummaryPostgres } from "./publish-postgres.ts";
+import { stagedRowsOf } from "./stage.ts";
 import { traced } from "./trace.ts";
 
 /** Moves the checked staged transactions into fact_transactions: on DuckDB one INSERT … SELECT. */
 export async function publishFacts(tx: Warehouse, batchId: number, stage: TableRef): Promise<void> {
   if (tx.engine === "postgres") return publishFactsPostgres(tx, batchId, stage);
-  const staged = qualified(stage);
+  const staged = stagedRowsOf(stage);
   await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
     tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),
   );

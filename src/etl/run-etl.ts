@@ -49,6 +49,7 @@ import {
   CLIENT_STAGE_COLUMNS,
   CLIENT_STAGE_DDL,
   STAGE,
+  stagedRowsOf,
   TX_STAGE_COLUMNS,
   TX_STAGE_DDL,
   TX_STAGE_REJECT_COLUMNS,
@@ -549,8 +550,7 @@ class BatchRun {
       tx.exec(`
         INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
         SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
-          FROM ${stage} WHERE reason IS NOT NULL;
-        DELETE FROM ${stage} WHERE reason IS NOT NULL`),
+          FROM ${stage} WHERE reason IS NOT NULL`),
     );
     await traced("checks in SQL: quoted lines", async () => {
       const quoted = await tx.query<QuotedLine>(quotedLinesSql(lines));
@@ -560,7 +560,7 @@ class BatchRun {
       await this.#rejects.flush(tx, this.#id);
     });
     const [counts] = await tx.query<{ accepted: number; rejected: number }>(
-      `SELECT (SELECT COUNT(*) FROM ${stage} WHERE source_file IN (${names})) AS accepted,
+      `SELECT (SELECT COUNT(*) FROM ${stage} WHERE source_file IN (${names}) AND reason IS NULL) AS accepted,
               (SELECT COUNT(*) FROM ${qualified(REJECTS_TABLE)}
                 WHERE batch_id = $1 AND record_kind = 'transaction' AND source_file IN (${names})) AS rejected`,
       [this.#id],
@@ -589,7 +589,7 @@ class BatchRun {
     }>(
       `WITH first_accepted AS (
          SELECT source_file, MIN(line_number) AS line_number FROM ${qualified(this.#dialect.transactionStage)}
-          WHERE source_file IN (${names}) GROUP BY source_file),
+          WHERE source_file IN (${names}) AND reason IS NULL GROUP BY source_file),
        early AS (
          SELECT r.source_file, r.line_number, r.field, r.message,
                 ROW_NUMBER() OVER (PARTITION BY r.source_file ORDER BY r.line_number) AS n
@@ -676,7 +676,7 @@ class BatchRun {
   async #publishStaged(): Promise<void> {
     const tx = this.#tx;
     const stage = this.#dialect.transactionStage;
-    const staged = qualified(stage);
+    const staged = stagedRowsOf(stage);
     await this.#dialect.analyze(tx, stage);
     await traced("publish: verdicts", () => tx.exec(verdictsSql(staged)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
@@ -687,7 +687,7 @@ class BatchRun {
        WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)`),
     );
     await traced("publish: facts", () => publishFacts(tx, this.#id, stage));
-    await tx.exec(`TRUNCATE ${staged}; TRUNCATE dwh_stage.transaction_verdicts`);
+    await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
   }
 
   /** Copies the staged rows refused by a set-based check to etl_rejects, their raw records read again from the files. */

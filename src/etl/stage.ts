@@ -1,4 +1,4 @@
-import type { TableRef } from "../warehouse/warehouse.ts";
+import { qualified, type TableRef } from "../warehouse/warehouse.ts";
 
 /**
  * Scratch tables of a batch, in schema dwh_stage: created inside the batch's transaction, dropped before it
@@ -42,6 +42,15 @@ export const TX_STAGE_COLUMNS = [
  * refused one with its reject and its values left NULL, moved to etl_rejects before anything reads the stage.
  */
 export const TX_STAGE_REJECT_COLUMNS = ["reason", "field", "message", "raw_record"] as const;
+
+/**
+ * The rows of the transaction stage that passed the field checks. Records the SQL checks refused stay in the
+ * stage with their reason once copied to etl_rejects (deleting them from the batch's uncommitted rows is
+ * what the full-scale runs that ran out of memory in their second group's fact insert had in common).
+ */
+export function stagedRowsOf(stage: TableRef): string {
+  return `(SELECT * FROM ${qualified(stage)} WHERE reason IS NULL)`;
+}
 
 /**
  * No raw record for staged rows: only the rows a set-based check refuses need it, and rawRecords reads those
