@@ -50,7 +50,7 @@ SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
 export const verdictsSql = (stage: string) => `
 INSERT INTO dwh_stage.transaction_verdicts (row_no, field, reason, message)
 WITH repeated AS (
-  SELECT transaction_id FROM ${stage} GROUP BY transaction_id HAVING COUNT(*) > 1
+  SELECT g.transaction_id FROM ${stage} AS g GROUP BY g.transaction_id HAVING COUNT(*) > 1
 ),
 ranked AS (
   SELECT s.row_no,
@@ -63,7 +63,7 @@ ranked AS (
 loaded AS (
   SELECT f.transaction_id, MIN(f.batch_id) AS batch_id
     FROM dwh.fact_transactions AS f
-   WHERE f.transaction_id IN (SELECT transaction_id FROM ${stage})
+   WHERE f.transaction_id IN (SELECT t.transaction_id FROM ${stage} AS t)
    GROUP BY f.transaction_id
 ),
 checked AS (
