@@ -5,6 +5,7 @@ import { STAGE, VERSION_STAGE_DDL } from "../../src/etl/stage.ts";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import type { Row, SqlValue, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
+import { seededRandom } from "../support/random.ts";
 
 /**
  * The SQL fold of SCD2 chains against a reference fold written plainly in TypeScript (the fold the ETL
@@ -23,17 +24,6 @@ const VALUES: Record<(typeof ATTRS)[number], string[]> = {
 };
 const TYPES = ["tier_change", "kyc_upgrade", "relocation", "suspension", "profile_update", "closure"];
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Event {
   change_id: string;
   client_id: string;
@@ -46,7 +36,7 @@ interface Event {
 const pick = <T>(r: () => number, list: readonly T[]) => list[Math.floor(r() * list.length)] as T;
 
 function makeEvents(clients: number, seed: number): Event[] {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const events: Event[] = [];
   for (let c = 0; c < clients; c++) {
     const n = Math.floor(r() * 7);

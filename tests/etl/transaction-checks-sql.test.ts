@@ -17,6 +17,7 @@ import { TRANSACTION_HEADER } from "../../src/generate/catalog.ts";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import type { Row, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, type TestDatabase } from "../support/engines.ts";
+import { seededRandom } from "../support/random.ts";
 
 // The DuckDB path checks plain CSV files in SQL; checkTransaction is the reference. Every record below goes
 // through both and must come out the same: accepted with the same values, or refused with the same field,
@@ -102,23 +103,13 @@ const ODD = [
   "XX-NOWHERE",
 ];
 
-function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function records(): string[] {
   const out: string[] = [VALID.join(",")];
   // Each field through every odd value.
   for (let i = 0; i < VALID.length; i++)
     for (const odd of ODD) out.push(VALID.map((v, j) => (j === i ? odd : v)).join(","));
   // Random pairs of odd fields, records with fields missing or added, a fraud label with its flag.
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
   for (let n = 0; n < 1500; n++) {
     const fields = [...VALID];
