@@ -47,8 +47,8 @@ export const DUCKDB_DIALECT: EtlDialect = {
   sqlChecks: {
     // The code lookups build their hash tables on the dimensions: DuckDB guesses a few hundred lines per
     // file, and built them on the lines instead (the geography lookup alone cost 0.85 µs per line, measured).
-    // The insert keeps the files' order. On two threads it took twice the CPU of one and no less time, with
-    // the order kept or not (4.1M lines, 29 against 16 CPU s; other jobs on the cores): it runs on one.
+    // The insert keeps the files' order. On two threads it took twice the CPU of one and more time, with the
+    // order kept or not (4.1M lines on a quiet machine: 19.7-23.1 s and 29-36 CPU s against 16.8 s and 16.8).
     async run(tx, work) {
       const [row] = await tx.query<{ threads: number }>("SELECT current_setting('threads') AS threads");
       await tx.exec(`SET threads = ${STAGE_INSERT_THREADS}`);
