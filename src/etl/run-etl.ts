@@ -32,7 +32,7 @@ import {
 } from "./paysim.ts";
 import { publishFacts, rebuildSummary } from "./publish.ts";
 import { rawRecords } from "./raw-records.ts";
-import { openRecords, type SourceRecord } from "./records.ts";
+import { openRecords, type SourceRecord, splitCsv } from "./records.ts";
 import { loadReferences, type References } from "./references.ts";
 import {
   GIVE_UP_AFTER,
@@ -463,10 +463,11 @@ class BatchRun {
         const first = ordinal;
         ordinal += group.length;
         const rowBase = (file: InputFile) => (first + group.indexOf(file) + 1) * FILE_ROW_SPAN;
-        const inSql = this.#dialect.sqlChecks ? group.filter((f) => this.#plain.has(f.name)) : [];
+        const sqlChecks = this.#dialect.sqlChecks;
+        const inSql = sqlChecks ? group.filter((f) => this.#plain.has(f.name)) : [];
         const inWorkers = group.filter((f) => !inSql.includes(f));
-        if (inSql.length > 0)
-          await this.#step("read_and_check", () => this.#stageInSql(inSql, rowBase, progress));
+        if (sqlChecks && inSql.length > 0)
+          await this.#step("read_and_check", () => this.#stageInSql(sqlChecks, inSql, rowBase, progress));
         if (inWorkers.length > 0) await this.#stageInWorkers(pool, inWorkers, rowBase, progress);
         await this.#step("publish", () => this.#publishStaged());
       }
@@ -526,13 +527,14 @@ class BatchRun {
    * transaction stage, what does not straight to etl_rejects, with the same reasons as the workers give.
    */
   async #stageInSql(
+    sqlChecks: NonNullable<EtlDialect["sqlChecks"]>,
     files: readonly InputFile[],
     rowBase: (file: InputFile) => number,
     progress: { done: number; total: number },
   ): Promise<void> {
     const tx = this.#tx;
     for (const file of files) {
-      const problem = headerProblem(firstLine(file.path).split(","), TRANSACTION_FIELDS);
+      const problem = headerProblem(splitCsv(firstLine(file.path)), TRANSACTION_FIELDS);
       if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
     }
     const sqlFiles = files.map((f) => ({ name: f.name, path: f.path, rowBase: rowBase(f) }));
@@ -540,7 +542,7 @@ class BatchRun {
     const stage = qualified(this.#dialect.transactionStage);
     const names = files.map((f) => sqlString(f.name)).join(", ");
     const columns = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS].join(", ");
-    await this.#dialect.sqlChecks?.run(tx, () =>
+    await sqlChecks.run(tx, () =>
       traced("checks in SQL: stage", () =>
         tx.exec(`INSERT INTO ${stage} (${columns})
                  SELECT ${columns} FROM (${transactionChecksSql(lines, this.#refs, this.#now)})`),
