@@ -1,10 +1,8 @@
 import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
-import { qualified, quoteIdent } from "../warehouse/warehouse.ts";
+import { qualified } from "../warehouse/warehouse.ts";
 
 /** Where the two engines need different SQL for the same ETL step; everything else is shared. */
 export interface EtlDialect {
-  /** The table of staged transactions. */
-  readonly transactionStage: TableRef;
   /**
    * Present where the engine reads and checks plain transaction CSV files itself (transactionChecksSql):
    * `run` runs the staging insert with the settings it needs.
@@ -38,11 +36,6 @@ const DUCKDB_MEMORY_WHILE_WORKERS = "256MB";
 const STAGE_INSERT_THREADS = 1;
 
 export const DUCKDB_DIALECT: EtlDialect = {
-  // A table of the database, not a temporary one: COPY into a temporary table took about half the CPU
-  // (measured on 355k staged rows), but a temporary table is held in DuckDB's memory, and at full scale the
-  // sixth group's fact insert then ran out of the batch's 1 GB (measured); a table of the database is
-  // written to the file as the batch's transaction fills it.
-  transactionStage: { schema: "dwh_stage", table: "transactions" },
   windowIgnoreNulls: true,
   sqlChecks: {
     // The code lookups build their hash tables on the dimensions: DuckDB guesses a few hundred lines per
@@ -63,11 +56,7 @@ export const DUCKDB_DIALECT: EtlDialect = {
     await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
   },
   async createStage(tx, table, ddl) {
-    const create =
-      table.schema === "temp"
-        ? `CREATE TEMP TABLE ${quoteIdent(table.table)}`
-        : `CREATE TABLE ${qualified(table)}`;
-    await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; ${create} ${ddl}`);
+    await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; CREATE TABLE ${qualified(table)} ${ddl}`);
   },
   async analyze() {},
   // DuckDB's build_side_probe_side optimizer built the hash tables of the daily summary's version lookup and
@@ -101,7 +90,6 @@ export const DUCKDB_DIALECT: EtlDialect = {
 const BATCH_LOCK = 72_616_600;
 
 export const POSTGRES_DIALECT: EtlDialect = {
-  transactionStage: { schema: "dwh_stage", table: "transactions" },
   windowIgnoreNulls: false,
   async beginBatch(tx) {
     await tx.query(`SELECT pg_advisory_xact_lock(${BATCH_LOCK})`);

@@ -90,11 +90,6 @@ function file(root: string, path: string, kind: FileKind, type: "csv" | "parquet
   return { path, name, kind, type, bytes: statSync(path).size };
 }
 
-/** SHA-256 of one file's contents, streamed. */
-export async function fileChecksum(path: string): Promise<string> {
-  return (await fileDigest(path)).sha256;
-}
-
 export interface FileDigest {
   readonly sha256: string;
   /**

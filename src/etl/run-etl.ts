@@ -326,14 +326,13 @@ class BatchRun {
     await d.createStage(tx, STAGE.changes, CHANGE_STAGE_DDL);
     await d.createStage(tx, STAGE.versions, VERSION_STAGE_DDL);
     await d.createStage(tx, STAGE.affected, "(client_id VARCHAR NOT NULL)");
-    await d.createStage(tx, d.transactionStage, TX_STAGE_DDL);
+    await d.createStage(tx, STAGE.transactions, TX_STAGE_DDL);
     await d.createStage(tx, STAGE.verdicts, VERDICTS_DDL);
     await d.createStage(tx, STAGE.days, "(date_key INTEGER NOT NULL)");
   }
 
   async #dropStages(): Promise<void> {
-    for (const table of [...Object.values(STAGE), this.#dialect.transactionStage])
-      await this.#tx.exec(`DROP TABLE ${qualified(table)}`);
+    for (const table of Object.values(STAGE)) await this.#tx.exec(`DROP TABLE ${qualified(table)}`);
   }
 
   /**
@@ -539,7 +538,7 @@ class BatchRun {
     }
     const sqlFiles = files.map((f) => ({ name: f.name, path: f.path, rowBase: rowBase(f) }));
     const lines = `(${fileLinesSql(sqlFiles)})`;
-    const stage = qualified(this.#dialect.transactionStage);
+    const stage = qualified(STAGE.transactions);
     const names = files.map((f) => sqlString(f.name)).join(", ");
     const columns = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS].join(", ");
     await sqlChecks.run(tx, () =>
@@ -557,7 +556,7 @@ class BatchRun {
     await traced("checks in SQL: quoted lines", async () => {
       const quoted = await tx.query<QuotedLine>(quotedLinesSql(lines));
       const { staged, rejects } = checkQuotedLines(quoted, this.#refs, this.#now);
-      if (staged.length > 0) await tx.loadText(this.#dialect.transactionStage, TX_STAGE_COLUMNS, staged);
+      if (staged.length > 0) await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, staged);
       this.#rejects.addAll(rejects);
       await this.#rejects.flush(tx, this.#id);
     });
@@ -590,7 +589,7 @@ class BatchRun {
       message: string;
     }>(
       `WITH first_accepted AS (
-         SELECT source_file, MIN(line_number) AS line_number FROM ${qualified(this.#dialect.transactionStage)}
+         SELECT source_file, MIN(line_number) AS line_number FROM ${qualified(STAGE.transactions)}
           WHERE source_file IN (${names}) AND reason IS NULL GROUP BY source_file),
        early AS (
          SELECT r.source_file, r.line_number, r.field, r.message,
@@ -614,7 +613,7 @@ class BatchRun {
     if (tx.engine === "duckdb") {
       const glob = join(dir, "*.tsv").replaceAll("'", "''");
       await tx.exec(
-        `COPY ${qualified(this.#dialect.transactionStage)} (${columns}) FROM '${glob}'
+        `COPY ${qualified(STAGE.transactions)} (${columns}) FROM '${glob}'
            (FORMAT csv, DELIMITER '\t', QUOTE '', ESCAPE '', HEADER false, NULL '\\N')`,
       );
       return;
@@ -622,7 +621,7 @@ class BatchRun {
     async function* text(): AsyncGenerator<string> {
       for (const out of outs) yield* createReadStream(out, { encoding: "utf8", highWaterMark: 1 << 20 });
     }
-    await tx.loadText(this.#dialect.transactionStage, TX_STAGE_COLUMNS, text());
+    await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, text());
   }
 
   async #loadPaysim(files: readonly InputFile[]): Promise<void> {
@@ -663,7 +662,7 @@ class BatchRun {
       kind: "transaction",
       stage: "transactions",
       expected: TRANSACTION_FIELDS,
-      target: this.#dialect.transactionStage,
+      target: STAGE.transactions,
       columns,
       check,
     };
@@ -677,7 +676,7 @@ class BatchRun {
   /** Checks the staged transactions against the warehouse, quarantines the refused and publishes the rest. */
   async #publishStaged(): Promise<void> {
     const tx = this.#tx;
-    const stage = this.#dialect.transactionStage;
+    const stage = STAGE.transactions;
     const staged = stagedRowsOf(stage);
     await this.#dialect.analyze(tx, stage);
     await traced("publish: verdicts", () => tx.exec(verdictsSql(staged)));
@@ -700,7 +699,7 @@ class BatchRun {
       field: string | null;
       reason: string;
       message: string;
-    }>(verdictRejectsSql(qualified(this.#dialect.transactionStage)));
+    }>(verdictRejectsSql(qualified(STAGE.transactions)));
     if (refused.length === 0) return;
     const byFile = new Map<string, typeof refused>();
     for (const r of refused) {
