@@ -58,8 +58,14 @@ function parseDateParts(text: string): number | null {
   return year * 10000 + month * 100 + day;
 }
 
-const DECIMAL = /^\d{1,16}(\.\d{1,2})?$/;
-const SIGNED_DECIMAL = /^-?\d{1,16}(\.\d{1,2})?$/;
+/** The patterns of the checks, also run as RE2 patterns by the SQL checks (transactionChecksSql). */
+export const AMOUNT_PATTERN = "[0-9]{1,16}(\\.[0-9]{1,2})?";
+export const ZERO_AMOUNT_PATTERN = "0+(\\.0+)?";
+export const IDENTIFIER_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}";
+
+const DECIMAL = new RegExp(`^${AMOUNT_PATTERN}$`);
+const SIGNED_DECIMAL = new RegExp(`^-?${AMOUNT_PATTERN}$`);
+const ZERO_AMOUNT = new RegExp(`^${ZERO_AMOUNT_PATTERN}$`);
 
 /** A non-negative amount with at most 2 decimals (`12500`, `12500.5`); no separators, signs or units. */
 export function parseAmount(text: string): string | null {
@@ -71,7 +77,7 @@ export function parseSignedAmount(text: string): string | null {
 }
 
 export function isZeroAmount(text: string): boolean {
-  return /^0+(\.0+)?$/.test(text);
+  return ZERO_AMOUNT.test(text);
 }
 
 export function parseFlag(text: string): boolean | null {
@@ -89,7 +95,7 @@ export function parseFlag(text: string): boolean | null {
   }
 }
 
-const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
 
 /** An identifier: letters, digits and `_ . : -`, at most 64 characters. */
 export function isIdentifier(text: string): boolean {

@@ -1,5 +1,6 @@
 import { FRAUD_TYPES } from "../generate/catalog.ts";
 import { sqlString } from "../warehouse/warehouse.ts";
+import { AMOUNT_PATTERN, IDENTIFIER_PATTERN, ZERO_AMOUNT_PATTERN } from "./fields.ts";
 import { splitCsv } from "./records.ts";
 import type { References } from "./references.ts";
 import type { Reject } from "./rejects.ts";
@@ -40,10 +41,11 @@ function linesSql(file: SqlCheckedFile): string {
                   escape = '', header = false, auto_detect = false, new_line = '\\n', strict_mode = false)`;
 }
 
-const IDENTIFIER = "'[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}'";
-const DECIMAL = "'[0-9]{1,16}(\\.[0-9]{1,2})?'";
-const SIGNED_DECIMAL = "'-?[0-9]{1,16}(\\.[0-9]{1,2})?'";
-const TIMESTAMP_SHAPE = "'[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}'";
+const TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}";
+const IDENTIFIER = sqlString(IDENTIFIER_PATTERN);
+const DECIMAL = sqlString(AMOUNT_PATTERN);
+const SIGNED_DECIMAL = sqlString(`-?${AMOUNT_PATTERN}`);
+const TIMESTAMP_SHAPE = sqlString(TIMESTAMP_PATTERN);
 
 /**
  * One pattern for a whole line whose every field has a valid shape (RE2 matches it in one pass): most lines
@@ -51,12 +53,12 @@ const TIMESTAMP_SHAPE = "'[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{
  * check by shape (codes, free text) holds no comma, backslash or control character.
  */
 export function validLinePattern(): string {
-  const ident = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}";
-  const amount = "[0-9]{1,16}(\\.[0-9]{1,2})?";
+  const ident = IDENTIFIER_PATTERN;
+  const amount = AMOUNT_PATTERN;
   const text = "[^,\\\\\\x00-\\x1f]*";
   const shapes: Record<string, string> = {
     transaction_id: ident,
-    transaction_at: "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}",
+    transaction_at: TIMESTAMP_PATTERN,
     client_id: ident,
     counterparty_client_id: `(${ident})?`,
     amount,
@@ -125,7 +127,7 @@ export function transactionChecksSql(lines: string, refs: References, now: strin
       `'amount ' || ${quoted(amount)} || ' is not a number like 12500 or 12500.50'`,
     ],
     [
-      `regexp_full_match(${amount}, '0+(\\.0+)?')`,
+      `regexp_full_match(${amount}, ${sqlString(ZERO_AMOUNT_PATTERN)})`,
       "amount",
       "out_of_range",
       "'amount is 0; it must be positive'",
