@@ -127,11 +127,11 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect(body.current.successRate).toBeCloseTo(body.current.successful / body.current.transactions, 12);
       });
 
-      it("reads the transaction fact when filtered by service and channel, with the same figures", async () => {
+      it("sums the KPI aggregate when filtered by service and channel, active clients as the fact table counts them", async () => {
         const body = await get(
           "/api/kpi/overview?from=2024-03-01&to=2024-08-31&service=MERCHANT_PAYMENT&channel=USSD",
         );
-        expect(body.source).toBe("transactions");
+        expect(body.source).toBe("daily_kpi");
         const [keys] = await api.wh.query<Json>(
           `SELECT (SELECT service_key FROM dwh.dim_service WHERE service_code = 'MERCHANT_PAYMENT') AS s,
                   (SELECT channel_key FROM dwh.dim_channel WHERE channel_code = 'USSD') AS c`,

@@ -5,7 +5,9 @@ import { type Filters, needsTransactions, previousRangeOf, rangeOf } from "../fi
 import type { Grain } from "../params.ts";
 import type { Reference } from "../reference.ts";
 import {
+  activeClientCounts,
   filterConditions,
+  groupKey,
   type KpiSource,
   type Kpis,
   kpiColumns,
@@ -35,7 +37,11 @@ export interface KpiOverview {
   readonly previous: Kpis;
 }
 
-/** KPIs of the filtered period and of the period of the same length before it, in one scan. */
+/**
+ * KPIs of the filtered period and of the period of the same length before it, in one scan of the daily KPI
+ * aggregate (the daily summary or the transactions under a segment filter). Active clients come from the
+ * activity bits, or, under a service or channel filter, from one scan of the transactions.
+ */
 export async function kpiOverview(
   wh: Warehouse,
   filters: Filters,
@@ -45,28 +51,26 @@ export async function kpiOverview(
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
   const byActivity = withActive && activityCovers(filters);
-  const source = withActive && !byActivity ? clientLevelSource(filters) : kpiSource(filters);
-  const p = new SqlParams();
-  const inPeriod = `x.date_key >= ${p.int(range.fromKey)}`;
-  const where = filterConditions(p, filters, kpiColumns(source, "x"), {
-    fromKey: before.fromKey,
-    toKey: range.toKey,
+  const source = kpiSource(filters);
+  const select = (p: SqlParams, from: KpiSource) => ({
+    source: from,
+    alias: "x",
+    where: filterConditions(p, filters, kpiColumns(from, "x"), {
+      fromKey: before.fromKey,
+      toKey: range.toKey,
+    }),
+    groups: [{ expr: `x.date_key >= ${p.int(range.fromKey)}`, name: "is_current" }],
   });
-  const rows = await kpiRows(
-    wh,
-    {
-      source,
-      alias: "x",
-      from: kpiFromRanges(p, source, "x", [before, range]),
-      where,
-      groups: [{ expr: inPeriod, name: "is_current" }],
-      activeClients: withActive && !byActivity,
-    },
-    p.values,
-  );
+  const p = new SqlParams();
+  const from = kpiFromRanges(p, source, "x", [before, range]);
+  const rows = await kpiRows(wh, { ...select(p, source), from }, p.values);
   if (byActivity) {
     const [current, previous] = (await activeClientsByRange(wh, filters, [range, before])).get("") ?? [0, 0];
     for (const row of rows) row.active_clients = row.is_current ? current : previous;
+  } else if (withActive) {
+    const q = new SqlParams();
+    const counts = await activeClientCounts(wh, select(q, clientLevelSource(filters)), q.values);
+    for (const row of rows) row.active_clients = counts.get(groupKey(["is_current"], row)) ?? 0;
   }
   // A period without rows has no group: its KPIs are zeros.
   const none = withActive ? { active_clients: 0 } : {};
@@ -218,8 +222,10 @@ export async function kpiBreakdown(
   const withActive = options.activeClients ?? false;
   const activityGroup = ACTIVITY_GROUP_OF[by];
   const byActivity = withActive && activityGroup !== undefined && activityCovers(filters);
-  let source = withActive && !byActivity ? clientLevelSource(filters) : kpiSource(filters);
-  if (source === "daily_summary" && BREAKDOWN_GROUPS[by].needsTransactions) source = "transactions";
+  // A source with a row per client lacks the service and channel of the daily summary's rows.
+  const atLeast = (source: KpiSource): KpiSource =>
+    source === "daily_summary" && BREAKDOWN_GROUPS[by].needsTransactions ? "transactions" : source;
+  const source = atLeast(kpiSource(filters));
   const group = source === "daily_kpi" ? KPI_AGGREGATE_GROUPS[by] : BREAKDOWN_GROUPS[by];
   const p = new SqlParams();
   const range = rangeOf(filters);
@@ -236,13 +242,28 @@ export async function kpiBreakdown(
         { expr: group.key, name: "item_key" },
         { expr: group.label, name: "item_label" },
       ],
-      activeClients: withActive && !byActivity,
     },
     p.values,
   );
   if (byActivity) {
     const counts = await activeClientsByRange(wh, filters, [range], activityGroup);
     for (const row of rows) row.active_clients = counts.get(String(row.item_key))?.[0] ?? 0;
+  } else if (withActive) {
+    // The same groups' keys on the facts: only the distinct clients are counted there.
+    const clients = atLeast(clientLevelSource(filters));
+    const q = new SqlParams();
+    const counts = await activeClientCounts(
+      wh,
+      {
+        source: clients,
+        alias: "x",
+        joins: BREAKDOWN_GROUPS[by].join,
+        where: filterConditions(q, filters, kpiColumns(clients, "x"), range),
+        groups: [{ expr: BREAKDOWN_GROUPS[by].key, name: "item_key" }],
+      },
+      q.values,
+    );
+    for (const row of rows) row.active_clients = counts.get(groupKey(["item_key"], row)) ?? 0;
   }
   const items = rows.map((row): BreakdownItem => {
     const key = String(row.item_key);

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Engine } from "../../src/warehouse/warehouse.ts";
+import { ENGINES_UNDER_TEST } from "../support/engines.ts";
+import { type Api, startApi, type TinyWarehouse, tinyInput, tinyWarehouse } from "./fixtures.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the answers are loose JSON, read field by field in assertions
+type Json = Record<string, any>;
+
+/**
+ * The service and channel filters answered from the aggregates, checked against the same figures computed
+ * from the facts on both engines: whole months, partial ones, and a previous period that straddles a month.
+ */
+interface Case {
+  readonly service?: string;
+  readonly channel?: string;
+  readonly country?: string;
+  readonly clientType?: string;
+}
+
+const CASES: readonly Case[] = [
+  { service: "MERCHANT_PAYMENT" },
+  { channel: "USSD" },
+  { service: "AGENT_CASH_OUT", channel: "AGENT_POS" },
+  { service: "MERCHANT_PAYMENT", country: "CI" },
+  { channel: "APP", clientType: "merchant" },
+];
+
+const RANGES = [
+  { from: "2025-01-01", to: "2025-06-30" },
+  { from: "2025-02-10", to: "2025-05-20" },
+  { from: "2024-11-17", to: "2025-12-31" },
+];
+
+const toKey = (iso: string) => Number(iso.replaceAll("-", ""));
+
+function query(c: Case, range: { from: string; to: string }): string {
+  const params = new URLSearchParams({ from: range.from, to: range.to });
+  for (const [name, value] of Object.entries(c)) params.set(name, value);
+  return params.toString();
+}
+
+/** The conditions of a case on a fact joined to its service (sv), channel (ch), client version (c) and place (g). */
+function factConditions(c: Case, values: (string | number)[]): string {
+  const where: string[] = [];
+  const add = (value: string | number) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  if (c.service) where.push(`sv.service_code = ${add(c.service)}`);
+  if (c.channel) where.push(`ch.channel_code = ${add(c.channel)}`);
+  if (c.country) where.push(`g.country_code = ${add(c.country)}`);
+  if (c.clientType) where.push(`c.client_type = ${add(c.clientType)}`);
+  return where.map((w) => ` AND ${w}`).join("");
+}
+
+let input: Awaited<ReturnType<typeof tinyInput>>;
+const warehouses = new Map<Engine, TinyWarehouse>();
+
+beforeAll(async () => {
+  input = await tinyInput();
+});
+
+afterAll(async () => {
+  for (const { db } of warehouses.values()) await db.drop();
+  input?.cleanup();
+});
+
+for (const engine of ENGINES_UNDER_TEST) {
+  describe(`service and channel filters from the aggregates on ${engine}`, () => {
+    let api: Api;
+    const get = async (url: string) => {
+      const { status, body } = await api.get<Json>(url);
+      expect(status, `${url}: ${JSON.stringify(body)}`).toBe(200);
+      return body;
+    };
+
+    beforeAll(async () => {
+      warehouses.set(engine, await tinyWarehouse(engine, input.input, true));
+      api = await startApi((warehouses.get(engine) as TinyWarehouse).db);
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    /** KPIs per group of the transactions of a case over [from, to], from the facts. */
+    const factKpis = async (c: Case, from: string, to: string, group: string) => {
+      const values: (string | number)[] = [toKey(from), toKey(to)];
+      const where = factConditions(c, values);
+      const rows = await api.wh.query<Json>(
+        `SELECT ${group} AS grp, COUNT(*) AS transactions,
+                SUM(CASE WHEN st.status_group = 'success' THEN t.amount ELSE 0 END) AS value,
+                COUNT(DISTINCT t.client_id) AS active_clients, SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END) AS fraud
+           FROM dwh.fact_transactions AS t
+           JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
+           JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+           JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+           JOIN dwh.dim_client AS c ON c.client_key = t.client_key
+           JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key
+          WHERE t.date_key BETWEEN CAST($1 AS INTEGER) AND CAST($2 AS INTEGER)${where}
+          GROUP BY ${group}`,
+        values,
+      );
+      return new Map(
+        rows.map((r) => [
+          String(r.grp),
+          {
+            transactions: Number(r.transactions),
+            value: String(r.value),
+            activeClients: Number(r.active_clients),
+            fraud: Number(r.fraud),
+          },
+        ]),
+      );
+    };
+
+    it("gives the KPIs and active clients of the overview and per client type as the transactions do", async () => {
+      for (const c of CASES) {
+        for (const range of RANGES) {
+          const q = query(c, range);
+          const overview = await get(`/api/kpi/overview?${q}`);
+          const current = (await factKpis(c, range.from, range.to, "1")).get("1");
+          expect(current?.activeClients, q).toBeGreaterThan(0);
+          expect(overview.current, q).toMatchObject(current ?? {});
+          const before = overview.previousPeriod;
+          const previous = (await factKpis(c, before.from, before.to, "1")).get("1");
+          expect(overview.previous, q).toMatchObject(previous ?? { transactions: 0, activeClients: 0 });
+          const types = await get(`/api/kpi/breakdown?by=clientType&activeClients=true&${q}`);
+          const byType = await factKpis(c, range.from, range.to, "c.client_type");
+          expect(types.items.length, q).toBe(byType.size);
+          for (const item of types.items as Json[])
+            expect(item, `${q} ${item.key}`).toMatchObject(byType.get(item.key) ?? {});
+        }
+      }
+    });
+  });
+}
