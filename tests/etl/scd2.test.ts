@@ -150,5 +150,28 @@ for (const engine of ENGINES_UNDER_TEST) {
       });
       expect(result.counts).toMatchObject({ changes_in: 4, changes_loaded: 0, changes_rejected: 4 });
     });
+
+    it("loads the first of a client or change repeated in one input and quarantines the later ones", async () => {
+      const dir = writeInput(join(root, `d-${engine}`), {
+        clients: [client("C7"), client("C8"), client("C7"), client("C7")],
+        changes: [
+          "E20,C8,2024-06-01 00:00:00,tier_change,tier,bronze,gold",
+          "E21,C8,2024-07-01 00:00:00,kyc_upgrade,kyc_level,1,2",
+          "E20,C8,2024-06-01 00:00:00,tier_change,tier,bronze,gold",
+        ],
+      });
+      const result = await runEtl(wh, { input: dir });
+      expect(result.counts).toMatchObject({ clients_loaded: 2, clients_rejected: 2, changes_rejected: 1 });
+      const rejects = await wh.query<{ line_number: number; message: string }>(
+        `SELECT line_number, message FROM dwh_audit.etl_rejects WHERE batch_id = $1 ORDER BY record_kind, line_number`,
+        [result.batchId],
+      );
+      expect(rejects.map((r) => [Number(r.line_number), r.message])).toEqual([
+        [4, "client_id C7 already appears in clients.csv line 2"],
+        [5, "client_id C7 already appears in clients.csv line 2"],
+        [4, "change_id E20 already appears in client_changes.csv line 2"],
+      ]);
+      expect((await versionsOf(wh, "C8")).map((v) => v.tier)).toEqual(["bronze", "gold", "gold"]);
+    });
   });
 }
