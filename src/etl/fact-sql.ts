@@ -179,18 +179,24 @@ export function dailySql(where: string): string {
    GROUP BY date_key, client_id`;
 }
 
+/** The exact distinct counts of the client-days `daily` (on alias g) left NULL, from the facts matching `where` (on alias f). */
+function spreadSql(daily: string, where: string): string {
+  return `
+SELECT f.date_key, f.client_id,
+       COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
+       COUNT(DISTINCT f.service_key) AS distinct_services
+  FROM dwh.fact_transactions AS f
+  JOIN ${daily} AS g ON g.date_key = f.date_key AND g.client_id = f.client_id
+ WHERE (g.distinct_counterparties IS NULL OR g.distinct_services IS NULL) AND ${where}
+ GROUP BY f.date_key, f.client_id`;
+}
+
 /** Fills in the distinct counts dailySql left NULL in `table`, from the facts matching `where` (on alias f). */
 export function distinctCountsSql(table: string, where: string): string {
   return `
 UPDATE ${table} AS d
    SET distinct_counterparties = x.distinct_counterparties, distinct_services = x.distinct_services
-  FROM (SELECT f.date_key, f.client_id,
-               COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
-               COUNT(DISTINCT f.service_key) AS distinct_services
-          FROM dwh.fact_transactions AS f
-          JOIN ${table} AS g ON g.date_key = f.date_key AND g.client_id = f.client_id
-         WHERE (g.distinct_counterparties IS NULL OR g.distinct_services IS NULL) AND ${where}
-         GROUP BY f.date_key, f.client_id) AS x
+  FROM (${spreadSql(table, where)}) AS x
  WHERE d.date_key = x.date_key AND d.client_id = x.client_id`;
 }
 
@@ -205,11 +211,19 @@ SELECT client_id, client_key, geography_key,
        dwh.date_to_key(CAST(valid_from AS DATE)) AS from_key, dwh.date_to_key(CAST(valid_to AS DATE)) AS to_key
   FROM dwh.dim_client`;
 
-/** The summary rows of the client-days in `daily` (a table of dailySql's rows), with the version valid at day's end. */
-export function summarySql(batchId: number, daily: string, where = "TRUE"): string {
+/**
+ * The summary rows of the client-days in `daily` (a table or subquery of dailySql's rows), with the version
+ * valid at day's end; `versions` gives VERSION_DAYS_SQL's rows (a scratch copy of them, say).
+ */
+export function summarySql(
+  batchId: number,
+  daily: string,
+  where = "TRUE",
+  versions = VERSION_DAYS_SQL,
+): string {
   return `
 WITH daily AS (SELECT * FROM ${daily} AS f WHERE ${where}),
-versions AS (${VERSION_DAYS_SQL})
+versions AS (${versions})
 SELECT d.date_key, d.client_id, c.client_key, c.geography_key, d.tx_count, d.success_count, d.failed_count,
        d.reversed_count, d.fraud_count, d.distinct_counterparties, d.distinct_services, d.ussd_count, d.app_count,
        d.web_count, d.api_count, d.agent_pos_count, d.amount_total, d.amount_success, d.amount_in_success,
@@ -217,4 +231,20 @@ SELECT d.date_key, d.client_id, c.client_key, c.geography_key, d.tx_count, d.suc
        CAST(${batchId} AS BIGINT)
   FROM daily AS d
   JOIN versions AS c ON c.client_id = d.client_id AND c.from_key <= d.date_key AND c.to_key > d.date_key`;
+}
+
+/**
+ * The complete summary rows of the facts matching `where` (on alias f; a month of touched days, say) in one
+ * statement: dailySql's measures, the distinct counts they left NULL, and the version valid at day's end
+ * from `versions` (VERSION_DAYS_SQL's rows).
+ */
+export function summaryOfFactsSql(batchId: number, where: string, versions: string): string {
+  const filled = (c: string) => `COALESCE(m.${c}, s.${c}) AS ${c}`;
+  const complete = `(
+    SELECT m.* REPLACE (${filled("distinct_counterparties")}, ${filled("distinct_services")})
+      FROM measured AS m LEFT JOIN spread AS s ON s.date_key = m.date_key AND s.client_id = m.client_id)`;
+  return `
+WITH measured AS MATERIALIZED (${dailySql(where)}),
+spread AS (${spreadSql("measured", where)})
+SELECT * FROM (${summarySql(batchId, complete, "TRUE", versions)}) AS summary`;
 }

@@ -75,11 +75,7 @@ export async function publishSummaryPostgres(
       {
         keep: "date_key NOT IN (SELECT date_key FROM dwh_stage.touched_days)",
         columns: SUMMARY_COLUMNS,
-        select: (range) =>
-          summarySql(batchId, daily, range("f.date_key")).replace(
-            VERSION_DAYS_SQL,
-            `SELECT * FROM ${VERSION_DAYS}`,
-          ),
+        select: (range) => summarySql(batchId, daily, range("f.date_key"), `SELECT * FROM ${VERSION_DAYS}`),
       },
     ),
   );

@@ -6,7 +6,8 @@ import {
   FACT_COLUMNS,
   SUMMARY_COLUMNS,
   stagedFactsSql,
-  summarySql,
+  summaryOfFactsSql,
+  VERSION_DAYS_SQL,
 } from "./fact-sql.ts";
 import { publishFactsPostgres, publishSummaryPostgres } from "./publish-postgres.ts";
 import { stagedRowsOf } from "./stage.ts";
@@ -23,8 +24,9 @@ export async function publishFacts(tx: Warehouse, batchId: number, stage: TableR
 
 /**
  * Rebuilds fact_daily_client_summary for the days in dwh_stage.touched_days; returns how many days.
- * Both engines: the measures into a temporary table a month at a time (each aggregate stays in memory;
- * PostgreSQL scans one partition), the few distinct counts that need it, then the client versions.
+ * A month at a time (each aggregate stays in memory; PostgreSQL scans one partition): the measures, then
+ * the few distinct counts that need it. DuckDB writes each month's rows straight into the summary with
+ * their client versions; PostgreSQL gathers them in a temporary table and rebuilds the partitions.
  */
 export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<number> {
   const touched = "f.date_key IN (SELECT date_key FROM dwh_stage.touched_days)";
@@ -41,29 +43,46 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
     )
   ).map((r) => Number(r.month));
   const inMonth = (month: number) => `f.date_key >= ${month * 100} AND f.date_key < ${month * 100 + 100}`;
+  if (tx.engine === "duckdb") {
+    await rebuildSummaryDuckDb(
+      tx,
+      batchId,
+      months.map((m) => `${inMonth(m)} AND ${touched}`),
+    );
+    return days;
+  }
   const daily = "summary_daily";
   await tx.exec(`DROP TABLE IF EXISTS ${daily}; CREATE TEMP TABLE ${daily} AS ${dailySql("FALSE")}`);
   await traced("summary: measures", async () => {
     for (const month of months)
       await tx.exec(`INSERT INTO ${daily} ${dailySql(`${inMonth(month)} AND ${touched}`)}`);
   });
-  if (tx.engine === "postgres")
-    await tx.exec(`CREATE INDEX ON ${daily} USING brin (date_key); ANALYZE ${daily}`);
+  await tx.exec(`CREATE INDEX ON ${daily} USING brin (date_key); ANALYZE ${daily}`);
   await traced("summary: distinct counts", () => tx.exec(distinctCountsSql(daily, touched)));
-  await traced("summary: versions", async () => {
-    if (tx.engine === "duckdb") {
-      await tx.exec(
-        `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days)`,
-      );
-      await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
-        tx.exec(
-          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS}) ${summarySql(batchId, daily)}`,
-        ),
-      );
-      return;
-    }
-    await publishSummaryPostgres(tx, batchId, daily, months);
-  });
+  await traced("summary: versions", () => publishSummaryPostgres(tx, batchId, daily, months));
   await tx.exec(`DROP TABLE ${daily}`);
   return days;
+}
+
+/**
+ * DuckDB: each month's summary rows inserted straight from the measures joined to the client versions
+ * (computed once). Going through a temporary table, as PostgreSQL does, wrote and read every client-day
+ * twice more: 17.1 against 10.8 CPU s for the medium preset's 3.6M summary rows (measured).
+ */
+async function rebuildSummaryDuckDb(tx: Warehouse, batchId: number, months: readonly string[]) {
+  const versions = "summary_versions";
+  await tx.exec(
+    `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days);
+     DROP TABLE IF EXISTS ${versions}; CREATE TEMP TABLE ${versions} AS ${VERSION_DAYS_SQL}`,
+  );
+  await traced("summary: measures and versions", () =>
+    DUCKDB_DIALECT.withWrittenJoinSides(tx, async () => {
+      for (const where of months)
+        await tx.exec(
+          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS})
+           ${summaryOfFactsSql(batchId, where, `SELECT * FROM ${versions}`)}`,
+        );
+    }),
+  );
+  await tx.exec(`DROP TABLE ${versions}`);
 }
