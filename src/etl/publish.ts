@@ -1,5 +1,5 @@
 import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
-import { DUCKDB_DIALECT } from "./dialect.ts";
+import { DUCKDB_DIALECT, withoutDictionaryAnalysis } from "./dialect.ts";
 import {
   dailySql,
   distinctCountsSql,
@@ -18,7 +18,9 @@ export async function publishFacts(tx: Warehouse, batchId: number, stage: TableR
   if (tx.engine === "postgres") return publishFactsPostgres(tx, batchId, stage);
   const staged = stagedRowsOf(stage);
   await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
-    tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),
+    withoutDictionaryAnalysis(tx, () =>
+      tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),
+    ),
   );
 }
 
@@ -75,14 +77,15 @@ async function rebuildSummaryDuckDb(tx: Warehouse, batchId: number, months: read
     `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days);
      DROP TABLE IF EXISTS ${versions}; CREATE TEMP TABLE ${versions} AS ${VERSION_DAYS_SQL}`,
   );
+  const insertMonths = async () => {
+    for (const where of months)
+      await tx.exec(
+        `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS})
+         ${summaryOfFactsSql(batchId, where, `SELECT * FROM ${versions}`)}`,
+      );
+  };
   await traced("summary: measures and versions", () =>
-    DUCKDB_DIALECT.withWrittenJoinSides(tx, async () => {
-      for (const where of months)
-        await tx.exec(
-          `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS})
-           ${summaryOfFactsSql(batchId, where, `SELECT * FROM ${versions}`)}`,
-        );
-    }),
+    DUCKDB_DIALECT.withWrittenJoinSides(tx, () => withoutDictionaryAnalysis(tx, insertMonths)),
   );
   await tx.exec(`DROP TABLE ${versions}`);
 }
