@@ -60,6 +60,7 @@ import { traced } from "./trace.ts";
 import {
   checkQuotedLines,
   fileLinesSql,
+  QUOTED_LINE,
   type QuotedLine,
   quotedLinesSql,
   transactionChecksSql,
@@ -551,10 +552,10 @@ class BatchRun {
       tx.exec(`
         INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
         SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
-          FROM ${stage} WHERE reason IS NOT NULL`),
+          FROM ${stage} WHERE reason <> '${QUOTED_LINE}' AND source_file IN (${names})`),
     );
     await traced("checks in SQL: quoted lines", async () => {
-      const quoted = await tx.query<QuotedLine>(quotedLinesSql(lines));
+      const quoted = await tx.query<QuotedLine>(quotedLinesSql(stage, names));
       const { staged, rejects } = checkQuotedLines(quoted, this.#refs, this.#now);
       if (staged.length > 0) await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, staged);
       this.#rejects.addAll(rejects);
@@ -699,7 +700,7 @@ class BatchRun {
       field: string | null;
       reason: string;
       message: string;
-    }>(verdictRejectsSql(qualified(STAGE.transactions)));
+    }>(verdictRejectsSql(stagedRowsOf(STAGE.transactions)));
     if (refused.length === 0) return;
     const byFile = new Map<string, typeof refused>();
     for (const r of refused) {

@@ -11,7 +11,7 @@ import { checkTransaction, TRANSACTION_FIELDS } from "./transaction-records.ts";
  * message, over the physical lines of CSV files read by DuckDB's own reader (one column per line, no quoting).
  * Only for files that fileDigest found plain (valid UTF-8; no carriage return, NUL, unit separator, or quoted
  * field over a line break): there a line is a record, and in a line without a quote a comma always separates
- * fields, exactly as splitCsv reads it. Lines with a quote are left to checkTransaction (quotedLinesSql).
+ * fields, exactly as splitCsv reads it. Lines with a quote are left to checkTransaction (QUOTED_LINE).
  * tests/etl/transaction-checks-sql.test.ts holds it to checkTransaction on generated and fuzzed records.
  */
 
@@ -78,9 +78,9 @@ const field = (name: string) => {
 const quoted = (text: string) => `'"' || ${text} || '"'`;
 
 /**
- * Every record of `lines` (a relation of fileLinesSql's rows; blank lines, headers and quoted lines left
- * out) with its stage columns where it passed, or its reject (field, reason, message and raw record) where
- * it did not. `now` is `YYYY-MM-DD HH:MM:SS`.
+ * Every record of `lines` (a relation of fileLinesSql's rows; blank lines and headers left out) with its
+ * stage columns where it passed, its reject (field, reason, message and raw record) where it did not, or
+ * reason QUOTED_LINE and its raw record where it holds a quote. `now` is `YYYY-MM-DD HH:MM:SS`.
  */
 export function transactionChecksSql(lines: string, refs: References, now: string): string {
   const id = field("transaction_id");
@@ -217,7 +217,7 @@ export function transactionChecksSql(lines: string, refs: References, now: strin
 WITH split AS (
   SELECT source_file, row_base + line_number AS row_no, line_number, raw, string_split(raw, ',') AS f
     FROM ${lines}
-   WHERE line_number > 1 AND raw IS NOT NULL AND NOT contains(raw, '"')
+   WHERE line_number > 1 AND raw IS NOT NULL
 ),
 parsed AS (
   SELECT s.*,
@@ -239,7 +239,8 @@ parsed AS (
 ),
 checked AS (
   SELECT *,
-         CASE WHEN valid_shapes
+         CASE WHEN contains(raw, '"') THEN '${QUOTED_LINE}'
+              WHEN valid_shapes
                AND at_text IS NOT NULL AND at_text <= ${sqlString(now)}
                AND date_key BETWEEN ${refs.firstDateKey} AND ${refs.lastDateKey}
                AND service_key IS NOT NULL AND channel_key IS NOT NULL AND status_key IS NOT NULL
@@ -265,18 +266,24 @@ SELECT row_no, source_file, line_number,
        is_fraud,
        CASE WHEN reason IS NULL THEN ${nullIfEmpty(fraudType)} END AS fraud_type,
        reason,
-       CASE WHEN reason IS NOT NULL THEN ${caseOf((p) => (p[1] === null ? "NULL" : sqlString(p[1])))} END AS field,
-       CASE WHEN reason IS NOT NULL THEN ${caseOf((p) => p[3])} END AS message,
+       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf((p) => (p[1] === null ? "NULL" : sqlString(p[1])))} END AS field,
+       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf((p) => p[3])} END AS message,
        CASE WHEN reason IS NOT NULL THEN raw END AS raw_record
   FROM checked`;
 }
 
-/** The records of `lines` holding a quote (rare: their fields need splitCsv), with their line and row numbers. */
-export function quotedLinesSql(lines: string): string {
+/**
+ * The reason transactionChecksSql gives a record holding a quote, with its raw record: not a reject but a
+ * record its fields need splitCsv for, left to checkQuotedLines (rare; quotedLinesSql finds them again).
+ */
+export const QUOTED_LINE = "quoted_line";
+
+/** The records transactionChecksSql staged in `stage` as QUOTED_LINE, from the files named (SQL strings). */
+export function quotedLinesSql(stage: string, names: string): string {
   return `
-SELECT source_file, line_number, row_base + line_number AS row_no, raw
-  FROM ${lines}
- WHERE line_number > 1 AND contains(raw, '"')`;
+SELECT source_file, line_number, row_no, raw_record AS raw
+  FROM ${stage}
+ WHERE reason = '${QUOTED_LINE}' AND source_file IN (${names})`;
 }
 
 export interface QuotedLine {
