@@ -33,6 +33,7 @@ export const CITUS_LAYOUT: CitusLayout = {
     { table: "agg_daily_kpi", column: "date_key" },
     { table: "agg_monthly_kpi", column: "date_key" },
     { table: "agg_daily_scores", column: "date_key" },
+    { table: "agg_monthly_scores", column: "date_key" },
     { table: "agg_cohort_monthly", column: "month_key" },
   ],
 };

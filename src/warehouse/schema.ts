@@ -25,6 +25,7 @@ export const SERVING_TABLES = [
   "agg_segment_summary",
   "agg_segment_migration",
   "agg_daily_scores",
+  "agg_monthly_scores",
   "agg_activity_calendar",
 ] as const;
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;

@@ -36,7 +36,7 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(info.code).toBe(0);
       const report = JSON.parse(info.stdout);
       expect(report.engine).toBe(engine);
-      expect(report.tables).toHaveLength(21);
+      expect(report.tables).toHaveLength(22);
       expect(report.views).toHaveLength(2);
       const rows = Object.fromEntries(
         report.tables.map((t: { name: string; rowCount: number }) => [t.name, t.rowCount]),

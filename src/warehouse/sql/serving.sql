@@ -152,14 +152,38 @@ CREATE TABLE IF NOT EXISTS dwh.agg_segment_migration (
   clients         BIGINT         NOT NULL
 );
 
--- Fraud scores counted per model version, day, (region, client type) of the scored client version and
--- score bin (0.05 wide), written by `momo ml score`: the fraud page's score distribution and alert counts.
+-- Fraud scores counted per model version, day, (region, client type) of the scored client version, service,
+-- channel and score bin (0.05 wide), written by `momo ml score`: the fraud page's score distribution and alert
+-- counts under every filter but a segment. Rows with a NULL service and channel hold the counts of all
+-- services and channels, which the pages read without a service or channel filter (a quarter as many rows).
 CREATE TABLE IF NOT EXISTS dwh.agg_daily_scores (
   model_version   INTEGER        NOT NULL,
   date_key        INTEGER        NOT NULL,
   country_code    VARCHAR(2)     NOT NULL,
   region_name     VARCHAR        NOT NULL,
   client_type     VARCHAR        NOT NULL,
+  service_key     SMALLINT,
+  channel_key     SMALLINT,
+  score_bin       SMALLINT       NOT NULL,
+  scored          BIGINT         NOT NULL,
+  alerts          BIGINT         NOT NULL
+);
+-- Warehouses scored before these columns hold the rows of all services and channels only: momo init adds the
+-- others.
+ALTER TABLE dwh.agg_daily_scores ADD COLUMN IF NOT EXISTS service_key SMALLINT;
+ALTER TABLE dwh.agg_daily_scores ADD COLUMN IF NOT EXISTS channel_key SMALLINT;
+
+-- The same counts per month, built from agg_daily_scores: a long range reads its whole months here and only
+-- its partial first and last months from agg_daily_scores. date_key is the group's first day in the month.
+CREATE TABLE IF NOT EXISTS dwh.agg_monthly_scores (
+  model_version   INTEGER        NOT NULL,
+  month_key       INTEGER        NOT NULL,
+  date_key        INTEGER        NOT NULL,
+  country_code    VARCHAR(2)     NOT NULL,
+  region_name     VARCHAR        NOT NULL,
+  client_type     VARCHAR        NOT NULL,
+  service_key     SMALLINT,
+  channel_key     SMALLINT,
   score_bin       SMALLINT       NOT NULL,
   scored          BIGINT         NOT NULL,
   alerts          BIGINT         NOT NULL
