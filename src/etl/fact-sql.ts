@@ -37,9 +37,17 @@ SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
     ON c.client_id = s.client_id AND s.transaction_at >= c.valid_from AND s.transaction_at < c.valid_to
   LEFT JOIN dwh.dim_client AS cp
     ON cp.client_id = s.counterparty_client_id AND s.transaction_at >= cp.valid_from AND s.transaction_at < cp.valid_to
- WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)
+  ${UNREFUSED}
    AND ${where}`;
 }
+
+/**
+ * Keeps the staged rows `s` that no verdict refused (a row has one verdict at most). A left join instead of
+ * NOT EXISTS, which DuckDB runs as a delim join that copies every staged row first (2.9 of the 9.1 CPU s of
+ * the medium preset's fact insert).
+ */
+export const UNREFUSED = `LEFT JOIN dwh_stage.transaction_verdicts AS v ON v.row_no = s.row_no
+ WHERE v.row_no IS NULL`;
 
 /**
  * Set-based checks of the staged transactions, in priority order: the client and counterparty must be

@@ -21,7 +21,7 @@ import {
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
-import { VERDICTS_DDL, verdictRejectsSql, verdictsSql } from "./fact-sql.ts";
+import { UNREFUSED, VERDICTS_DDL, verdictRejectsSql, verdictsSql } from "./fact-sql.ts";
 import { discoverInput, type Input, type InputFile, type InputFormat, inputChecksum } from "./input.ts";
 import {
   PAYSIM_DEFAULTS,
@@ -685,8 +685,7 @@ class BatchRun {
     await traced("publish: touched days", () =>
       tx.exec(`
       INSERT INTO dwh_stage.touched_days (date_key)
-      SELECT DISTINCT s.date_key FROM ${staged} AS s
-       WHERE NOT EXISTS (SELECT 1 FROM dwh_stage.transaction_verdicts AS v WHERE v.row_no = s.row_no)`),
+      SELECT DISTINCT s.date_key FROM ${staged} AS s ${UNREFUSED}`),
     );
     await traced("publish: facts", () => publishFacts(tx, this.#id, stage));
     await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
