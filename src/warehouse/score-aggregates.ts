@@ -69,10 +69,13 @@ export async function refreshScoreAggregates(
  * services and channels, or before dwh.agg_monthly_scores existed; false when none.
  */
 export async function backfillScoreAggregates(tx: Warehouse): Promise<boolean> {
+  // NOT EXISTS rather than NOT IN: PostgreSQL hashes a NOT IN list only while it fits in work_mem, and the
+  // 1.4M daily rows of the medium preset did not (a scan of them per score: minutes).
   const versions = await tx.query<{ model_version: number }>(
-    `SELECT DISTINCT model_version FROM dwh.fact_fraud_scores
-      WHERE model_version NOT IN (SELECT model_version FROM dwh.agg_daily_scores WHERE service_key IS NOT NULL)
-         OR model_version NOT IN (SELECT model_version FROM dwh.agg_monthly_scores)
+    `SELECT v.model_version FROM (SELECT DISTINCT model_version FROM dwh.fact_fraud_scores) AS v
+      WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_daily_scores AS a
+                         WHERE a.model_version = v.model_version AND a.service_key IS NOT NULL)
+         OR NOT EXISTS (SELECT 1 FROM dwh.agg_monthly_scores AS m WHERE m.model_version = v.model_version)
       ORDER BY 1`,
   );
   for (const { model_version } of versions) await refreshScoreAggregates(tx, Number(model_version));
