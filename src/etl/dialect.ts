@@ -88,6 +88,12 @@ export const DUCKDB_DIALECT: EtlDialect = {
   },
   async beginBatch(tx) {
     await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
+    // Memory DuckDB frees goes back to the system sooner: the medium batch's peak RSS was 1.40-1.47 GB
+    // against 1.50-1.53 GB with the defaults (128 MiB and 512 MiB thresholds, no background thread).
+    await tx.exec(
+      `SET allocator_flush_threshold = '16MB'; SET allocator_bulk_deallocation_flush_threshold = '64MB';
+       SET allocator_background_threads = true`,
+    );
   },
   async createStage(tx, table, ddl) {
     await tx.exec(`DROP TABLE IF EXISTS ${qualified(table)}; CREATE TABLE ${qualified(table)} ${ddl}`);
