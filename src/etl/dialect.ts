@@ -102,13 +102,8 @@ export const DUCKDB_DIALECT: EtlDialect = {
   // DuckDB's build_side_probe_side optimizer built the hash tables of the daily summary's version lookup and
   // of the fact publish on the wide side (3.8M client-days with their 25 measures, or the staged rows)
   // instead of dim_client: the summary's join took 4.9 s instead of 1.1 s at medium scale (measured).
-  async withWrittenJoinSides(tx, work) {
-    await tx.exec("SET disabled_optimizers = 'build_side_probe_side'");
-    try {
-      return await work();
-    } finally {
-      await tx.exec("RESET disabled_optimizers").catch(() => {});
-    }
+  withWrittenJoinSides(tx, work) {
+    return withSetting(tx, "disabled_optimizers", "'build_side_probe_side'", work);
   },
   async whileWorkersRun(tx, work) {
     // Best effort: DuckDB refuses a limit below what it cannot evict, and the staging then runs as before.
