@@ -59,8 +59,8 @@ import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
 import { traced } from "./trace.ts";
 import {
   checkQuotedLines,
+  checkRejectsSql,
   fileLinesSql,
-  QUOTED_LINE,
   type QuotedLine,
   quotedLinesSql,
   transactionChecksSql,
@@ -552,7 +552,7 @@ class BatchRun {
       tx.exec(`
         INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
         SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
-          FROM ${stage} WHERE reason <> '${QUOTED_LINE}' AND source_file IN (${names})`),
+          FROM (${checkRejectsSql(stage, names)})`),
     );
     await traced("checks in SQL: quoted lines", async () => {
       const quoted = await tx.query<QuotedLine>(quotedLinesSql(stage, names));

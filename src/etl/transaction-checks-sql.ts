@@ -278,6 +278,14 @@ SELECT row_no, source_file, line_number,
  */
 export const QUOTED_LINE = "quoted_line";
 
+/** The records transactionChecksSql refused in `stage`, from the files named (SQL strings), with their rejects. */
+export function checkRejectsSql(stage: string, names: string): string {
+  return `
+SELECT source_file, line_number, field, reason, message, raw_record
+  FROM ${stage}
+ WHERE reason <> '${QUOTED_LINE}' AND source_file IN (${names})`;
+}
+
 /** The records transactionChecksSql staged in `stage` as QUOTED_LINE, from the files named (SQL strings). */
 export function quotedLinesSql(stage: string, names: string): string {
   return `
