@@ -3,11 +3,8 @@ import { qualified } from "../warehouse/warehouse.ts";
 
 /** Where the two engines need different SQL for the same ETL step; everything else is shared. */
 export interface EtlDialect {
-  /**
-   * Present where the engine reads and checks plain transaction CSV files itself (transactionChecksSql):
-   * `run` runs the staging insert with the settings it needs.
-   */
-  readonly sqlChecks?: { run<T>(tx: Warehouse, work: () => Promise<T>): Promise<T> };
+  /** The engine reads and checks plain transaction CSV files itself (transactionChecksSql, by CheckAhead). */
+  readonly sqlChecks: boolean;
   /** Window functions take IGNORE NULLS (LAST_VALUE(x IGNORE NULLS)). */
   readonly windowIgnoreNulls: boolean;
   /** Session settings and the lock that keeps two batches from running at once. */
@@ -31,9 +28,6 @@ const DUCKDB_MEMORY_LIMIT = "1GB";
  * that memory and the workers' together made the process's peak; lowering the limit makes it let go.
  */
 const DUCKDB_MEMORY_WHILE_WORKERS = "256MB";
-
-/** Threads of the insert that reads, checks and stages plain transaction files (see sqlChecks). */
-const STAGE_INSERT_THREADS = 1;
 
 /** DuckDB: runs `work` with setting `name` at `value` (SQL), reset afterwards. */
 async function withSetting<T>(
@@ -60,32 +54,9 @@ export function withoutDictionaryAnalysis<T>(tx: Warehouse, work: () => Promise<
   return withSetting(tx, "disabled_compression_methods", "'dictionary'", work);
 }
 
-/**
- * DuckDB: runs `work`, an insert into a stage emptied after its group, writing no compressed segments:
- * compressing rows read once cost more than it saved (770k lines read, checked and staged: 2.39 and 2.44
- * against 2.82 and 2.86 CPU s, measured).
- */
-function uncompressed<T>(tx: Warehouse, work: () => Promise<T>): Promise<T> {
-  return withSetting(tx, "force_compression", "'uncompressed'", work);
-}
-
 export const DUCKDB_DIALECT: EtlDialect = {
   windowIgnoreNulls: true,
-  sqlChecks: {
-    // The code lookups build their hash tables on the dimensions: DuckDB guesses a few hundred lines per
-    // file, and built them on the lines instead (the geography lookup alone cost 0.85 µs per line, measured).
-    // The insert keeps the files' order. On two threads it took twice the CPU of one and more time, with the
-    // order kept or not (4.1M lines on a quiet machine: 19.7-23.1 s and 29-36 CPU s against 16.8 s and 16.8).
-    async run(tx, work) {
-      const [row] = await tx.query<{ threads: number }>("SELECT current_setting('threads') AS threads");
-      await tx.exec(`SET threads = ${STAGE_INSERT_THREADS}`);
-      try {
-        return await DUCKDB_DIALECT.withWrittenJoinSides(tx, () => uncompressed(tx, work));
-      } finally {
-        await tx.exec(`SET threads = ${Number(row?.threads ?? 1)}`).catch(() => {});
-      }
-    },
-  },
+  sqlChecks: true,
   async beginBatch(tx) {
     await tx.exec(`SET memory_limit = '${DUCKDB_MEMORY_LIMIT}'`);
     // Memory DuckDB frees goes back to the system sooner: the medium batch's peak RSS was 1.40-1.47 GB
@@ -125,6 +96,7 @@ export const DUCKDB_DIALECT: EtlDialect = {
 const BATCH_LOCK = 72_616_600;
 
 export const POSTGRES_DIALECT: EtlDialect = {
+  sqlChecks: false,
   windowIgnoreNulls: false,
   async beginBatch(tx) {
     await tx.query(`SELECT pg_advisory_xact_lock(${BATCH_LOCK})`);

@@ -13,10 +13,15 @@ import { publishFactsPostgres, publishSummaryPostgres } from "./publish-postgres
 import { stagedRowsOf } from "./stage.ts";
 import { traced } from "./trace.ts";
 
-/** Moves the checked staged transactions into fact_transactions: on DuckDB one INSERT … SELECT. */
-export async function publishFacts(tx: Warehouse, batchId: number, stage: TableRef): Promise<void> {
+/** Moves the checked staged transactions (see stageRelation) into fact_transactions: on DuckDB one INSERT … SELECT. */
+export async function publishFacts(
+  tx: Warehouse,
+  batchId: number,
+  stage: TableRef,
+  checked: readonly string[] = [],
+): Promise<void> {
   if (tx.engine === "postgres") return publishFactsPostgres(tx, batchId, stage);
-  const staged = stagedRowsOf(stage);
+  const staged = stagedRowsOf(stage, checked);
   await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
     withoutDictionaryAnalysis(tx, () =>
       tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),

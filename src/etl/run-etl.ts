@@ -18,6 +18,7 @@ import {
   findSucceeded,
   openBatch,
 } from "./batch-log.ts";
+import { CheckAhead } from "./check-ahead.ts";
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
@@ -50,9 +51,9 @@ import {
   CLIENT_STAGE_DDL,
   STAGE,
   stagedRowsOf,
+  stageRelation,
   TX_STAGE_COLUMNS,
   TX_STAGE_DDL,
-  TX_STAGE_REJECT_COLUMNS,
   VERSION_STAGE_DDL,
 } from "./stage.ts";
 import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
@@ -60,10 +61,8 @@ import { traced } from "./trace.ts";
 import {
   checkQuotedLines,
   checkRejectsSql,
-  fileLinesSql,
   type QuotedLine,
   quotedLinesSql,
-  transactionChecksSql,
 } from "./transaction-checks-sql.ts";
 import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
 
@@ -253,6 +252,8 @@ class BatchRun {
   readonly #now: string;
   #refs!: References;
   #rowNo = 0;
+  /** The Parquet files of the group's lines checked in SQL, part of the transaction stage (stageRelation). */
+  readonly #checked: string[] = [];
   #read = { transaction: 0, client: 0, client_change: 0 };
 
   constructor(
@@ -287,13 +288,20 @@ class BatchRun {
     await this.#createStages();
 
     const files = (kind: InputFile["kind"]) => this.#input.files.filter((f) => f.kind === kind);
-    await this.#timed("clients", () => this.#loadClients(files("clients")));
-    const scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes")));
-    await this.#timed("transactions", () =>
-      this.#input.format === "paysim"
-        ? this.#loadPaysim(files("paysim"))
-        : this.#loadTransactions(files("transactions")),
-    );
+    const groups = stageGroups(files("transactions"));
+    const ahead = await this.#checkAhead(groups);
+    let scd2: Awaited<ReturnType<typeof applyClientChanges>>;
+    try {
+      await this.#timed("clients", () => this.#loadClients(files("clients")));
+      scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes")));
+      await this.#timed("transactions", () =>
+        this.#input.format === "paysim"
+          ? this.#loadPaysim(files("paysim"))
+          : this.#loadTransactions(groups, ahead),
+      );
+    } finally {
+      await ahead?.close();
+    }
     const days = await this.#timed("summary", async () => {
       this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
       const rebuilt = await rebuildSummary(tx, this.#id);
@@ -447,28 +455,41 @@ class BatchRun {
   }
 
   /**
-   * Generated transaction files: worker threads (one per core) read and check whole files in parallel,
-   * each writing the staging lines of what passes to a temporary file; the engine then bulk-loads those
-   * files (DuckDB's parallel CSV reader, PostgreSQL's COPY) and the group is published.
+   * DuckDB, generated input: starts checking the groups' plain files in SQL beside the batch (CheckAhead), from
+   * the start of the batch; null where the engine does not check in SQL or no file is plain.
    */
-  async #loadTransactions(files: readonly InputFile[]): Promise<void> {
-    const progress = { done: 0, total: sum(files) };
+  async #checkAhead(groups: readonly StageGroup[]): Promise<CheckAhead | null> {
+    if (this.#input.format !== "generated" || !this.#dialect.sqlChecks) return null;
+    const inSql = groups.map((g) => g.files.filter((f) => this.#plain.has(f.name)));
+    if (inSql.every((files) => files.length === 0)) return null;
+    return CheckAhead.start(
+      groups.map((g, i) =>
+        (inSql[i] ?? []).map((f) => ({ name: f.name, path: f.path, rowBase: g.rowBase(f) })),
+      ),
+      this.#refs,
+      this.#now,
+    );
+  }
+
+  /**
+   * Generated transaction files, group by group: the plain files checked in SQL (CheckAhead), the others by
+   * worker threads (one per core) that read and check whole files in parallel, each writing the staging lines
+   * of what passes to a temporary file the engine then bulk-loads (DuckDB's parallel CSV reader, PostgreSQL's
+   * COPY); then the group is published.
+   */
+  async #loadTransactions(groups: readonly StageGroup[], ahead: CheckAhead | null): Promise<void> {
+    const progress = { done: 0, total: groups.reduce((total, g) => total + sum(g.files), 0) };
     const pool = new StagePool({ refs: this.#refs, now: this.#now });
     const signal = this.#options.signal;
-    let ordinal = 0;
     try {
-      for (const group of stageGroups(files)) {
+      for (const [i, group] of groups.entries()) {
         if (signal?.aborted)
-          throw new EtlInterrupted(`interrupted while reading ${(group[0] as InputFile).name}`);
-        const first = ordinal;
-        ordinal += group.length;
-        const rowBase = (file: InputFile) => (first + group.indexOf(file) + 1) * FILE_ROW_SPAN;
-        const sqlChecks = this.#dialect.sqlChecks;
-        const inSql = sqlChecks ? group.filter((f) => this.#plain.has(f.name)) : [];
-        const inWorkers = group.filter((f) => !inSql.includes(f));
-        if (sqlChecks && inSql.length > 0)
-          await this.#step("read_and_check", () => this.#stageInSql(sqlChecks, inSql, rowBase, progress));
-        if (inWorkers.length > 0) await this.#stageInWorkers(pool, inWorkers, rowBase, progress);
+          throw new EtlInterrupted(`interrupted while reading ${(group.files[0] as InputFile).name}`);
+        const inSql = ahead ? group.files.filter((f) => this.#plain.has(f.name)) : [];
+        const inWorkers = group.files.filter((f) => !inSql.includes(f));
+        if (ahead && inSql.length > 0)
+          await this.#step("read_and_check", () => this.#stageInSql(ahead, i, inSql, progress));
+        if (inWorkers.length > 0) await this.#stageInWorkers(pool, inWorkers, group.rowBase, progress);
         await this.#step("publish", () => this.#publishStaged());
       }
     } finally {
@@ -523,13 +544,13 @@ class BatchRun {
   }
 
   /**
-   * Reads and checks plain transaction CSV files in the engine (transactionChecksSql): what passes goes to the
-   * transaction stage, what does not straight to etl_rejects, with the same reasons as the workers give.
+   * Stages group `group`'s plain transaction CSV files, read and checked in SQL (CheckAhead): what passes goes
+   * to the transaction stage, what does not straight to etl_rejects, with the same reasons as the workers give.
    */
   async #stageInSql(
-    sqlChecks: NonNullable<EtlDialect["sqlChecks"]>,
+    ahead: CheckAhead,
+    group: number,
     files: readonly InputFile[],
-    rowBase: (file: InputFile) => number,
     progress: { done: number; total: number },
   ): Promise<void> {
     const tx = this.#tx;
@@ -537,17 +558,9 @@ class BatchRun {
       const problem = headerProblem(splitCsv(firstLine(file.path)), TRANSACTION_FIELDS);
       if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
     }
-    const sqlFiles = files.map((f) => ({ name: f.name, path: f.path, rowBase: rowBase(f) }));
-    const lines = `(${fileLinesSql(sqlFiles)})`;
-    const stage = qualified(STAGE.transactions);
     const names = files.map((f) => sqlString(f.name)).join(", ");
-    const columns = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS].join(", ");
-    await sqlChecks.run(tx, () =>
-      traced("checks in SQL: stage", () =>
-        tx.exec(`INSERT INTO ${stage} (${columns})
-                 SELECT ${columns} FROM (${transactionChecksSql(lines, this.#refs, this.#now)})`),
-      ),
-    );
+    this.#checked.push(await traced("checks in SQL: wait", () => ahead.result(group)));
+    const stage = stageRelation(STAGE.transactions, this.#checked);
     await traced("checks in SQL: rejects", () =>
       tx.exec(`
         INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
@@ -567,7 +580,7 @@ class BatchRun {
                 WHERE batch_id = $1 AND record_kind = 'transaction' AND source_file IN (${names})) AS rejected`,
       [this.#id],
     );
-    await this.#giveUpOnRejectedFiles(names);
+    await this.#giveUpOnRejectedFiles(stage, names);
     progress.done += sum(files);
     this.#read.transaction += Number(counts?.accepted ?? 0) + Number(counts?.rejected ?? 0);
     this.#report({
@@ -582,7 +595,7 @@ class BatchRun {
   }
 
   /** The workers' rule for files checked in SQL: a file whose first GIVE_UP_AFTER records were all refused stops the batch. */
-  async #giveUpOnRejectedFiles(names: string): Promise<void> {
+  async #giveUpOnRejectedFiles(stage: string, names: string): Promise<void> {
     const [last] = await this.#tx.query<{
       file: string;
       line: number;
@@ -590,7 +603,7 @@ class BatchRun {
       message: string;
     }>(
       `WITH first_accepted AS (
-         SELECT source_file, MIN(line_number) AS line_number FROM ${qualified(STAGE.transactions)}
+         SELECT source_file, MIN(line_number) AS line_number FROM ${stage}
           WHERE source_file IN (${names}) AND reason IS NULL GROUP BY source_file),
        early AS (
          SELECT r.source_file, r.line_number, r.field, r.message,
@@ -678,7 +691,7 @@ class BatchRun {
   async #publishStaged(): Promise<void> {
     const tx = this.#tx;
     const stage = STAGE.transactions;
-    const staged = stagedRowsOf(stage);
+    const staged = stagedRowsOf(stage, this.#checked);
     await this.#dialect.analyze(tx, stage);
     await traced("publish: verdicts", () => tx.exec(verdictsSql(staged)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
@@ -687,8 +700,9 @@ class BatchRun {
       INSERT INTO dwh_stage.touched_days (date_key)
       SELECT DISTINCT s.date_key FROM ${staged} AS s ${UNREFUSED}`),
     );
-    await traced("publish: facts", () => publishFacts(tx, this.#id, stage));
+    await traced("publish: facts", () => publishFacts(tx, this.#id, stage, this.#checked));
     await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
+    for (const path of this.#checked.splice(0)) rmSync(path, { force: true });
   }
 
   /** Copies the staged rows refused by a set-based check to etl_rejects, their raw records read again from the files. */
@@ -699,7 +713,7 @@ class BatchRun {
       field: string | null;
       reason: string;
       message: string;
-    }>(verdictRejectsSql(stagedRowsOf(STAGE.transactions)));
+    }>(verdictRejectsSql(stagedRowsOf(STAGE.transactions, this.#checked)));
     if (refused.length === 0) return;
     const byFile = new Map<string, typeof refused>();
     for (const r of refused) {
@@ -814,8 +828,14 @@ const FILE_ROW_SPAN = 2 ** 32;
 /** Input bytes staged together: whole months, grouped until about this much, so memory stays bounded. */
 const STAGE_GROUP_BYTES = 512 * 1024 ** 2;
 
+interface StageGroup {
+  readonly files: readonly InputFile[];
+  /** Where the row numbers of a file of the group start: load order across the batch's files. */
+  readonly rowBase: (file: InputFile) => number;
+}
+
 /** Transaction files in load order, cut into groups of whole months of about STAGE_GROUP_BYTES. */
-function stageGroups(files: readonly InputFile[]): InputFile[][] {
+function stageGroups(files: readonly InputFile[]): StageGroup[] {
   const groups: InputFile[][] = [];
   let group: InputFile[] = [];
   let bytes = 0;
@@ -832,5 +852,7 @@ function stageGroups(files: readonly InputFile[]): InputFile[][] {
     bytes += file.bytes;
   }
   if (group.length) groups.push(group);
-  return groups;
+  const ordinal = new Map(files.map((f, i) => [f, i]));
+  const rowBase = (file: InputFile) => ((ordinal.get(file) as number) + 1) * FILE_ROW_SPAN;
+  return groups.map((g) => ({ files: g, rowBase }));
 }

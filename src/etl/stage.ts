@@ -1,4 +1,4 @@
-import { qualified, type TableRef } from "../warehouse/warehouse.ts";
+import { qualified, sqlString, type TableRef } from "../warehouse/warehouse.ts";
 
 /**
  * Scratch tables of a batch, in schema dwh_stage: created inside the batch's transaction, dropped before it
@@ -48,12 +48,24 @@ export const TX_STAGE_COLUMNS = [
 export const TX_STAGE_REJECT_COLUMNS = ["reason", "field", "message", "raw_record"] as const;
 
 /**
+ * Every row of the transaction stage: the stage table's and, on DuckDB, those of the Parquet files CheckAhead
+ * wrote for the group (`checked`), read where they are: inserting them into the table cost as much CPU as
+ * checking them (4.1M lines: 4.1 CPU s) and reading them back no less than reading the Parquet files.
+ */
+export function stageRelation(stage: TableRef, checked: readonly string[] = []): string {
+  if (checked.length === 0) return qualified(stage);
+  const columns = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS].join(", ");
+  return `(SELECT ${columns} FROM ${qualified(stage)}
+           UNION ALL SELECT ${columns} FROM read_parquet([${checked.map(sqlString).join(", ")}]))`;
+}
+
+/**
  * The rows of the transaction stage that passed the field checks. Records the SQL checks refused stay in the
  * stage with their reason once copied to etl_rejects (deleting them from the batch's uncommitted rows is
  * what the full-scale runs that ran out of memory in their second group's fact insert had in common).
  */
-export function stagedRowsOf(stage: TableRef): string {
-  return `(SELECT * FROM ${qualified(stage)} WHERE reason IS NULL)`;
+export function stagedRowsOf(stage: TableRef, checked: readonly string[] = []): string {
+  return `(SELECT * FROM ${stageRelation(stage, checked)} WHERE reason IS NULL)`;
 }
 
 /**

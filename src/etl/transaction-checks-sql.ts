@@ -253,7 +253,7 @@ checked AS (
 SELECT row_no, source_file, line_number,
        CASE WHEN reason IS NULL THEN ${id} END AS transaction_id,
        CASE WHEN reason IS NULL THEN at_value END AS transaction_at,
-       date_key, time_key,
+       CAST(date_key AS INTEGER) AS date_key, time_key,
        CASE WHEN reason IS NULL THEN ${client} END AS client_id,
        CASE WHEN reason IS NULL THEN ${nullIfEmpty(counterparty)} END AS counterparty_client_id,
        CASE WHEN reason IS NULL THEN ${nullIfEmpty(field("counterparty_ref"))} END AS counterparty_ref,

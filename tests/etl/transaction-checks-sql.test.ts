@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHECKED_COLUMNS, CheckAhead } from "../../src/etl/check-ahead.ts";
 import { forEachCsvRecord } from "../../src/etl/records.ts";
 import { loadReferences, type References } from "../../src/etl/references.ts";
 import {
@@ -285,6 +286,45 @@ describe("transaction checks in SQL (DuckDB)", () => {
     expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
     expect(actual.length).toBe(expected.length);
     for (let i = 0; i < expected.length; i++) expect(actual[i]).toEqual(expected[i]);
+  });
+
+  it("checks ahead in a DuckDB of its own to the rows the checks give in the warehouse, group by group", async () => {
+    const columns = CHECKED_COLUMNS.join(", ");
+    const base = 2 ** 32;
+    const ahead = await CheckAhead.start(
+      [[{ name: "m/part-0.csv", path, rowBase: 0 }], [{ name: "n/part-0.csv", path, rowBase: base }]],
+      refs,
+      NOW,
+    );
+    try {
+      const direct = `SELECT ${columns} FROM (${transactionChecksSql(`(${fileLinesSql([{ name: "m/part-0.csv", path, rowBase: 0 }])})`, refs, NOW)})`;
+      const first = `SELECT ${columns} FROM read_parquet('${await ahead.result(0)}')`;
+      const second = `SELECT * REPLACE (row_no - ${base} AS row_no, 'm/part-0.csv' AS source_file)
+                        FROM read_parquet('${await ahead.result(1)}')`;
+      const [counts] = await wh.query<Row>(`
+        SELECT (SELECT COUNT(*) FROM (${direct})) AS direct,
+               (SELECT COUNT(*) FROM ((${direct}) EXCEPT ALL (${first}))) AS missing,
+               (SELECT COUNT(*) FROM ((${first}) EXCEPT ALL (${direct}))) AS extra,
+               (SELECT COUNT(*) FROM ((${second}) EXCEPT ALL (${direct}))) AS second_extra,
+               (SELECT COUNT(*) FROM ((${direct}) EXCEPT ALL (${second}))) AS second_missing`);
+      // Every record but the blank line.
+      const nonBlank = records().filter((r) => r !== "").length;
+      expect(counts).toEqual({ direct: nonBlank, missing: 0, extra: 0, second_extra: 0, second_missing: 0 });
+    } finally {
+      await ahead.close();
+    }
+  });
+
+  it("stops checking ahead when closed, failing the groups it did not check and removing its files", async () => {
+    const big = join(dir, "ahead.csv");
+    writeFileSync(big, `${TRANSACTION_HEADER}\n${Array(200_000).fill(VALID.join(",")).join("\n")}\n`);
+    const file = { name: "m/ahead.csv", path: big, rowBase: 0 };
+    const ahead = await CheckAhead.start([[file], [file], [file]], refs, NOW);
+    const first = await ahead.result(0);
+    expect(existsSync(first)).toBe(true);
+    await ahead.close();
+    await expect(ahead.result(2)).rejects.toThrow();
+    expect(existsSync(first)).toBe(false);
   });
 
   it("takes valid lines by the one-pattern fast path, and only lines whose every field has its shape", async () => {
