@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../warehouse/warehouse.ts";
+import { CLIENT_CHECKED_COLUMNS, clientChecksSql } from "./client-checks-sql.ts";
 import type { References } from "./references.ts";
 import { TX_STAGE_COLUMNS, TX_STAGE_REJECT_COLUMNS } from "./stage.ts";
 import { fileLinesSql, type SqlCheckedFile, transactionChecksSql } from "./transaction-checks-sql.ts";
@@ -10,11 +11,23 @@ import { fileLinesSql, type SqlCheckedFile, transactionChecksSql } from "./trans
 /** The columns a checked group's Parquet file holds, in the transaction stage's names. */
 export const CHECKED_COLUMNS = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS] as const;
 
+/** The job of CheckAhead that checks plain transaction files: CHECKED_COLUMNS of transactionChecksSql. */
+export function transactionsJob(files: readonly SqlCheckedFile[], refs: References, now: string): string {
+  const checks = transactionChecksSql(`(${fileLinesSql(files)})`, refs, now);
+  return `SELECT ${CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+}
+
+/** The job of CheckAhead that checks plain client files: CLIENT_CHECKED_COLUMNS of clientChecksSql. */
+export function clientsJob(files: readonly SqlCheckedFile[], now: string): string {
+  const checks = clientChecksSql(`(${fileLinesSql(files)})`, now);
+  return `SELECT ${CLIENT_CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+}
+
 /**
- * DuckDB: reads and checks the plain transaction files (transactionChecksSql) in an in-memory DuckDB of its
- * own, group after group, each to a Parquet file the batch then inserts into its stage. The batch's own
- * connection is inside its transaction and runs one statement at a time; this one runs beside it, so the
- * checks (one thread, see below) overlap the clients, the SCD2 merge and the publishing of earlier groups.
+ * DuckDB: reads and checks plain input files in SQL (clientsJob, transactionsJob) in an in-memory DuckDB of
+ * its own, job after job, each to a Parquet file the batch then reads. The batch's own connection is inside
+ * its transaction and runs one statement at a time; this one runs beside it, so the checks (one thread, see
+ * below) overlap the registration of clients, the SCD2 merge and the publishing of earlier groups.
  *
  * One thread: the numbering of lines (ROW_NUMBER() OVER () in scan order) keeps the scan in order, and on
  * two threads the same insert took twice the CPU and more time (4.1M lines on a quiet machine: 19.7-23.1 s
@@ -35,12 +48,8 @@ export class CheckAhead {
     this.#dir = dir;
   }
 
-  /** Starts checking `groups` in order; `result(i)` waits for group i. */
-  static async start(
-    groups: readonly (readonly SqlCheckedFile[])[],
-    refs: References,
-    now: string,
-  ): Promise<CheckAhead> {
+  /** Starts running `jobs` (SELECT statements over the code dimensions of `refs`) in order; `result(i)` waits for job i. */
+  static async start(jobs: readonly string[], refs: References): Promise<CheckAhead> {
     const instance = await DuckDBInstance.create(":memory:", {
       threads: "1",
       memory_limit: CHECK_MEMORY_LIMIT,
@@ -55,8 +64,8 @@ export class CheckAhead {
       throw error;
     }
     let previous: Promise<unknown> = Promise.resolve();
-    groups.forEach((files, i) => {
-      const result = previous.then(() => ahead.#check(files, i, refs, now));
+    jobs.forEach((job, i) => {
+      const result = previous.then(() => ahead.#run(job, i));
       // A group nobody waits for (the batch failed earlier) must not surface as an unhandled rejection.
       result.catch(() => {});
       ahead.#results.push(result);
@@ -65,10 +74,10 @@ export class CheckAhead {
     return ahead;
   }
 
-  /** The Parquet file of group `i`'s checked lines (CHECKED_COLUMNS). */
+  /** The Parquet file of job `i`'s rows. */
   result(i: number): Promise<string> {
     const result = this.#results[i];
-    if (result === undefined) throw new Error(`no checked group ${i}`);
+    if (result === undefined) throw new Error(`no check job ${i}`);
     return result;
   }
 
@@ -83,19 +92,17 @@ export class CheckAhead {
     rmSync(this.#dir, { recursive: true, force: true });
   }
 
-  async #check(files: readonly SqlCheckedFile[], i: number, refs: References, now: string): Promise<string> {
+  async #run(job: string, i: number): Promise<string> {
     if (this.#closed) throw new Error("the checks were stopped");
-    const path = join(this.#dir, `group-${i}.parquet`);
-    const checks = transactionChecksSql(`(${fileLinesSql(files)})`, refs, now);
+    const path = join(this.#dir, `job-${i}.parquet`);
     await this.#connection.run(
-      `COPY (SELECT ${CHECKED_COLUMNS.join(", ")} FROM (${checks}))
-         TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${CHECKED_COMPRESSION})`,
+      `COPY (${job}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION ${CHECKED_COMPRESSION})`,
     );
     return path;
   }
 }
 
-/** The in-memory checker's memory: it streams lines to its Parquet writer and holds the four code lookups. */
+/** The in-memory checker's memory: it streams lines to its Parquet writer and holds the code lookups. */
 const CHECK_MEMORY_LIMIT = "256MB";
 
 const CHECKED_COMPRESSION = "uncompressed";

@@ -18,7 +18,8 @@ import {
   findSucceeded,
   openBatch,
 } from "./batch-log.ts";
-import { CheckAhead } from "./check-ahead.ts";
+import { CheckAhead, clientsJob, transactionsJob } from "./check-ahead.ts";
+import { checkQuotedClients, quotedClientsSql } from "./client-checks-sql.ts";
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
@@ -61,6 +62,7 @@ import { traced } from "./trace.ts";
 import {
   checkQuotedLines,
   checkRejectsSql,
+  QUOTED_LINE,
   type QuotedLine,
   quotedLinesSql,
 } from "./transaction-checks-sql.ts";
@@ -289,10 +291,10 @@ class BatchRun {
 
     const files = (kind: InputFile["kind"]) => this.#input.files.filter((f) => f.kind === kind);
     const groups = stageGroups(files("transactions"));
-    const ahead = await this.#checkAhead(groups);
+    const ahead = await this.#checkAhead(files("clients"), groups);
     let scd2: Awaited<ReturnType<typeof applyClientChanges>>;
     try {
-      await this.#timed("clients", () => this.#loadClients(files("clients")));
+      await this.#timed("clients", () => this.#loadClients(files("clients"), ahead));
       scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes")));
       await this.#timed("transactions", () =>
         this.#input.format === "paysim"
@@ -300,7 +302,7 @@ class BatchRun {
           : this.#loadTransactions(groups, ahead),
       );
     } finally {
-      await ahead?.close();
+      await ahead?.checks.close();
     }
     const days = await this.#timed("summary", async () => {
       this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
@@ -400,23 +402,71 @@ class BatchRun {
     return { refs: this.#refs, now: this.#now, file: file.name };
   }
 
-  async #loadClients(files: readonly InputFile[]): Promise<void> {
+  async #loadClients(files: readonly InputFile[], ahead: Ahead | null): Promise<void> {
     const progress = { done: 0, total: sum(files) };
-    await traced("clients: read and stage", () =>
-      this.#stageFiles(
-        files,
-        (file) => ({
-          kind: "client",
-          stage: "clients",
-          expected: CLIENT_FIELDS,
-          target: STAGE.clients,
-          columns: CLIENT_STAGE_COLUMNS,
-          check: (r) => checkClient(r, this.#context(file)),
-        }),
-        progress,
-      ),
-    );
+    const job = ahead?.clients ?? null;
+    if (ahead && job !== null)
+      await traced("clients: stage checked", () =>
+        this.#stageCheckedClients(files, ahead.checks, job, progress),
+      );
+    else
+      await traced("clients: read and stage", () =>
+        this.#stageFiles(
+          files,
+          (file) => ({
+            kind: "client",
+            stage: "clients",
+            expected: CLIENT_FIELDS,
+            target: STAGE.clients,
+            columns: CLIENT_STAGE_COLUMNS,
+            check: (r) => checkClient(r, this.#context(file)),
+          }),
+          progress,
+        ),
+      );
     await traced("clients: register", () => this.#registerStagedClients());
+  }
+
+  /**
+   * Stages the client files CheckAhead read and checked in SQL (job `job`): what passed goes to the client
+   * stage, what did not to etl_rejects, the records holding a quote through checkClient.
+   */
+  async #stageCheckedClients(
+    files: readonly InputFile[],
+    ahead: CheckAhead,
+    job: number,
+    progress: { done: number; total: number },
+  ): Promise<void> {
+    const tx = this.#tx;
+    for (const file of files) {
+      const problem = headerProblem(splitCsv(firstLine(file.path)), CLIENT_FIELDS);
+      if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
+    }
+    const checked = `read_parquet(${sqlString(await ahead.result(job))})`;
+    const columns = CLIENT_STAGE_COLUMNS.join(", ");
+    await tx.exec(`
+      INSERT INTO ${qualified(STAGE.clients)} (${columns}) SELECT ${columns} FROM ${checked} WHERE reason IS NULL;
+      INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
+      SELECT ${this.#id}, source_file, line_number, 'client', field, reason, message, raw_record
+        FROM ${checked} WHERE reason <> '${QUOTED_LINE}'`);
+    const quoted = await tx.query<{ source_file: string; line_number: number; raw: string }>(
+      quotedClientsSql(checked),
+    );
+    const { staged, rejects } = checkQuotedClients(quoted, this.#refs, this.#now);
+    if (staged.length > 0) await tx.bulkLoad(STAGE.clients, CLIENT_STAGE_COLUMNS, staged);
+    this.#rejects.addAll(rejects);
+    await this.#rejects.flush(tx, this.#id);
+    const [count] = await tx.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${checked}`);
+    const names = files.map((f) => sqlString(f.name)).join(", ");
+    await this.#giveUpOnRejectedFiles("client", qualified(STAGE.clients), names);
+    progress.done += sum(files);
+    this.#read.client += Number(count?.n ?? 0);
+    this.#report({
+      stage: "clients",
+      done: progress.done,
+      total: progress.total,
+      records: this.#read.client,
+    });
   }
 
   async #registerStagedClients(): Promise<void> {
@@ -455,20 +505,40 @@ class BatchRun {
   }
 
   /**
-   * DuckDB, generated input: starts checking the groups' plain files in SQL beside the batch (CheckAhead), from
-   * the start of the batch; null where the engine does not check in SQL or no file is plain.
+   * DuckDB, generated input: starts checking the plain files in SQL beside the batch (CheckAhead), from the
+   * start of the batch: the clients (when every client file is plain), then each group's transaction files.
+   * Null where the engine does not check in SQL or no file is plain.
    */
-  async #checkAhead(groups: readonly StageGroup[]): Promise<CheckAhead | null> {
+  async #checkAhead(clients: readonly InputFile[], groups: readonly StageGroup[]): Promise<Ahead | null> {
     if (this.#input.format !== "generated" || !this.#dialect.sqlChecks) return null;
-    const inSql = groups.map((g) => g.files.filter((f) => this.#plain.has(f.name)));
-    if (inSql.every((files) => files.length === 0)) return null;
-    return CheckAhead.start(
-      groups.map((g, i) =>
-        (inSql[i] ?? []).map((f) => ({ name: f.name, path: f.path, rowBase: g.rowBase(f) })),
-      ),
-      this.#refs,
-      this.#now,
-    );
+    const sqlFile = (f: InputFile, rowBase = 0) => ({ name: f.name, path: f.path, rowBase });
+    const jobs: string[] = [];
+    const plainClients = clients.length > 0 && clients.every((f) => this.#plain.has(f.name));
+    if (plainClients)
+      jobs.push(
+        clientsJob(
+          clients.map((f) => sqlFile(f)),
+          this.#now,
+        ),
+      );
+    const groupJobs = groups.map((g) => {
+      const inSql = g.files.filter((f) => this.#plain.has(f.name));
+      if (inSql.length === 0) return null;
+      jobs.push(
+        transactionsJob(
+          inSql.map((f) => sqlFile(f, g.rowBase(f))),
+          this.#refs,
+          this.#now,
+        ),
+      );
+      return jobs.length - 1;
+    });
+    if (jobs.length === 0) return null;
+    return {
+      checks: await CheckAhead.start(jobs, this.#refs),
+      clients: plainClients ? 0 : null,
+      groups: groupJobs,
+    };
   }
 
   /**
@@ -477,7 +547,7 @@ class BatchRun {
    * of what passes to a temporary file the engine then bulk-loads (DuckDB's parallel CSV reader, PostgreSQL's
    * COPY); then the group is published.
    */
-  async #loadTransactions(groups: readonly StageGroup[], ahead: CheckAhead | null): Promise<void> {
+  async #loadTransactions(groups: readonly StageGroup[], ahead: Ahead | null): Promise<void> {
     const progress = { done: 0, total: groups.reduce((total, g) => total + sum(g.files), 0) };
     const pool = new StagePool({ refs: this.#refs, now: this.#now });
     const signal = this.#options.signal;
@@ -485,10 +555,11 @@ class BatchRun {
       for (const [i, group] of groups.entries()) {
         if (signal?.aborted)
           throw new EtlInterrupted(`interrupted while reading ${(group.files[0] as InputFile).name}`);
-        const inSql = ahead ? group.files.filter((f) => this.#plain.has(f.name)) : [];
+        const job = ahead?.groups[i] ?? null;
+        const inSql = ahead && job !== null ? group.files.filter((f) => this.#plain.has(f.name)) : [];
         const inWorkers = group.files.filter((f) => !inSql.includes(f));
-        if (ahead && inSql.length > 0)
-          await this.#step("read_and_check", () => this.#stageInSql(ahead, i, inSql, progress));
+        if (ahead && job !== null)
+          await this.#step("read_and_check", () => this.#stageInSql(ahead.checks, job, inSql, progress));
         if (inWorkers.length > 0) await this.#stageInWorkers(pool, inWorkers, group.rowBase, progress);
         await this.#step("publish", () => this.#publishStaged());
       }
@@ -549,7 +620,7 @@ class BatchRun {
    */
   async #stageInSql(
     ahead: CheckAhead,
-    group: number,
+    job: number,
     files: readonly InputFile[],
     progress: { done: number; total: number },
   ): Promise<void> {
@@ -559,7 +630,7 @@ class BatchRun {
       if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
     }
     const names = files.map((f) => sqlString(f.name)).join(", ");
-    this.#checked.push(await traced("checks in SQL: wait", () => ahead.result(group)));
+    this.#checked.push(await traced("checks in SQL: wait", () => ahead.result(job)));
     const stage = stageRelation(STAGE.transactions, this.#checked);
     await traced("checks in SQL: rejects", () =>
       tx.exec(`
@@ -580,7 +651,11 @@ class BatchRun {
                 WHERE batch_id = $1 AND record_kind = 'transaction' AND source_file IN (${names})) AS rejected`,
       [this.#id],
     );
-    await this.#giveUpOnRejectedFiles(stage, names);
+    await this.#giveUpOnRejectedFiles(
+      "transaction",
+      `(SELECT source_file, line_number FROM ${stage} WHERE reason IS NULL)`,
+      names,
+    );
     progress.done += sum(files);
     this.#read.transaction += Number(counts?.accepted ?? 0) + Number(counts?.rejected ?? 0);
     this.#report({
@@ -594,8 +669,11 @@ class BatchRun {
       throw new EtlInterrupted(`interrupted while reading ${(files.at(-1) as InputFile).name}`);
   }
 
-  /** The workers' rule for files checked in SQL: a file whose first GIVE_UP_AFTER records were all refused stops the batch. */
-  async #giveUpOnRejectedFiles(stage: string, names: string): Promise<void> {
+  /**
+   * The workers' rule for files checked in SQL: a file whose first GIVE_UP_AFTER records were all refused
+   * stops the batch. `accepted` holds the (source_file, line_number) of the records that passed.
+   */
+  async #giveUpOnRejectedFiles(kind: Reject["kind"], accepted: string, names: string): Promise<void> {
     const [last] = await this.#tx.query<{
       file: string;
       line: number;
@@ -603,18 +681,18 @@ class BatchRun {
       message: string;
     }>(
       `WITH first_accepted AS (
-         SELECT source_file, MIN(line_number) AS line_number FROM ${stage}
-          WHERE source_file IN (${names}) AND reason IS NULL GROUP BY source_file),
+         SELECT source_file, MIN(line_number) AS line_number FROM ${accepted} AS a
+          WHERE source_file IN (${names}) GROUP BY source_file),
        early AS (
          SELECT r.source_file, r.line_number, r.field, r.message,
                 ROW_NUMBER() OVER (PARTITION BY r.source_file ORDER BY r.line_number) AS n
            FROM ${qualified(REJECTS_TABLE)} AS r
            LEFT JOIN first_accepted AS a ON a.source_file = r.source_file
-          WHERE r.batch_id = $1 AND r.record_kind = 'transaction' AND r.source_file IN (${names})
+          WHERE r.batch_id = $1 AND r.record_kind = $3 AND r.source_file IN (${names})
             AND (a.line_number IS NULL OR r.line_number < a.line_number))
        SELECT source_file AS file, line_number AS line, field, message FROM early WHERE n = $2
         ORDER BY source_file LIMIT 1`,
-      [this.#id, GIVE_UP_AFTER],
+      [this.#id, GIVE_UP_AFTER, kind],
     );
     if (last) throw giveUpError({ ...last, line: Number(last.line) });
   }
@@ -827,6 +905,13 @@ const FILE_ROW_SPAN = 2 ** 32;
 
 /** Input bytes staged together: whole months, grouped until about this much, so memory stays bounded. */
 const STAGE_GROUP_BYTES = 512 * 1024 ** 2;
+
+/** The checks CheckAhead runs for a batch: which of its jobs checks the clients, and each group's files. */
+interface Ahead {
+  readonly checks: CheckAhead;
+  readonly clients: number | null;
+  readonly groups: readonly (number | null)[];
+}
 
 interface StageGroup {
   readonly files: readonly InputFile[];

@@ -286,10 +286,18 @@ SELECT source_file, line_number, field, reason, message, raw_record
  WHERE reason <> '${QUOTED_LINE}' AND source_file IN (${names})`;
 }
 
-/** The records transactionChecksSql staged in `stage` as QUOTED_LINE, from the files named (SQL strings). */
+/**
+ * A raw record as SQL hands it to JavaScript: DuckDB's node API decodes text with a TextDecoder that drops a
+ * leading byte-order mark (U+FEFF), which a record may start with. Behind a one-character prefix it stays;
+ * unprefixedRaw removes the prefix.
+ */
+export const prefixedRaw = (column: string) => `'|' || ${column}`;
+export const unprefixedRaw = (prefixed: string) => prefixed.slice(1);
+
+/** The records transactionChecksSql staged in `stage` as QUOTED_LINE, from the files named (SQL strings); raw is prefixedRaw. */
 export function quotedLinesSql(stage: string, names: string): string {
   return `
-SELECT source_file, line_number, row_no, raw_record AS raw
+SELECT source_file, line_number, row_no, ${prefixedRaw("raw_record")} AS raw
   FROM ${stage}
  WHERE reason = '${QUOTED_LINE}' AND source_file IN (${names})`;
 }
@@ -310,7 +318,8 @@ export function checkQuotedLines(
   const staged: string[] = [];
   const rejects: Reject[] = [];
   for (const q of lines) {
-    const rec = { line: Number(q.line_number), raw: q.raw, fields: splitCsv(q.raw), badEncoding: false };
+    const raw = unprefixedRaw(q.raw);
+    const rec = { line: Number(q.line_number), raw, fields: splitCsv(raw), badEncoding: false };
     const checked = checkTransaction(rec, { refs, now, file: q.source_file });
     if ("kind" in checked) rejects.push(checked);
     else staged.push(`${q.row_no}\t${checked.line}`);

@@ -1,0 +1,241 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkQuotedClients, clientChecksSql, quotedClientsSql } from "../../src/etl/client-checks-sql.ts";
+import { CLIENT_FIELDS, checkClient } from "../../src/etl/client-records.ts";
+import { forEachCsvRecord } from "../../src/etl/records.ts";
+import { loadReferences, type References } from "../../src/etl/references.ts";
+import {
+  fileLinesSql,
+  prefixedRaw,
+  QUOTED_LINE,
+  unprefixedRaw,
+} from "../../src/etl/transaction-checks-sql.ts";
+import { initWarehouse } from "../../src/init/init-warehouse.ts";
+import type { Row, SqlValue, Warehouse } from "../../src/warehouse/warehouse.ts";
+import { createTestDatabase, type TestDatabase } from "../support/engines.ts";
+import { seededRandom } from "../support/random.ts";
+
+// The DuckDB path checks plain client files in SQL (CheckAhead); checkClient is the reference. Every record
+// below goes through both and must come out the same: accepted with the same values, or refused with the
+// same field, reason, message and raw record, at the same line.
+
+const NOW = "2026-06-01 12:00:00";
+const FILE = "clients.csv";
+const VALID = [
+  "C1",
+  "Alimentation Awa",
+  "merchant",
+  "alimentation",
+  "small",
+  "gold",
+  "2",
+  "CI-ABOBO",
+  "",
+  "2021-03-04",
+  "active",
+];
+
+/** Values tried in every field: edge cases of each check, and values that belong to other fields. */
+const ODD = [
+  "",
+  " ",
+  "\t",
+  "\u00a0\u3000",
+  "\ufeff",
+  "x",
+  " x ",
+  "A".repeat(80),
+  "A".repeat(81),
+  "A".repeat(200),
+  "A".repeat(201),
+  "😀".repeat(100),
+  "😀".repeat(101),
+  "é".repeat(150),
+  "e\u0301".repeat(100),
+  "e\u0301".repeat(101),
+  "merchant",
+  "Merchant",
+  "agent_2",
+  "2agent",
+  `a${"b".repeat(39)}`,
+  `a${"b".repeat(40)}`,
+  "micro",
+  "large",
+  "huge",
+  "bronze",
+  "platinum",
+  "Gold",
+  "0",
+  "1",
+  "3",
+  "4",
+  "01",
+  "CI-ABOBO",
+  "SN-DAKAR",
+  "XX-NOWHERE",
+  "C2",
+  "_x",
+  "a.b:c-d_e",
+  "A".repeat(64),
+  "A".repeat(65),
+  "a b",
+  "2021-02-29",
+  "2024-02-29",
+  "1899-12-31",
+  "1900-01-01",
+  "2026-06-01",
+  "2026-06-02",
+  "2021-3-04",
+  "2021-03-04 10:00:00",
+  "20210304",
+  "active",
+  "closed",
+  "ACTIVE",
+  "a\\b",
+];
+
+function records(): string[] {
+  const out: string[] = [VALID.join(",")];
+  for (let i = 0; i < VALID.length; i++)
+    for (const odd of ODD) out.push(VALID.map((v, j) => (j === i ? odd : v)).join(","));
+  const random = seededRandom(11);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
+  for (let n = 0; n < 1500; n++) {
+    const fields = [...VALID];
+    fields[0] = `C${n + 10}`;
+    for (let k = 0; k < 1 + Math.floor(random() * 2); k++)
+      fields[Math.floor(random() * VALID.length)] = pick(ODD);
+    const shape = random();
+    if (shape < 0.05) fields.pop();
+    else if (shape < 0.1) fields.push("extra");
+    out.push(fields.join(","));
+  }
+  out.push("", "   ", ",", "only-one-field", VALID.join(","));
+  // Quoted fields (on one line): a comma inside quotes, doubled quotes, a quoted valid value, a broken one.
+  out.push(
+    VALID.map((v, j) => (j === 1 ? '"Awa, Fils et Cie"' : v)).join(","),
+    VALID.map((v, j) => (j === 0 ? '"C900"' : v)).join(","),
+    VALID.map((v, j) => (j === 1 ? '"Le ""Grand"" Marché"' : v)).join(","),
+    VALID.map((v, j) => (j === 6 ? '"9"' : v)).join(","),
+    // A leading byte-order mark, which JavaScript must get back from SQL (see prefixedRaw).
+    `\ufeff${VALID.map((v, j) => (j === 1 ? '"Awa, Fils"' : v)).join(",")}`,
+  );
+  return out;
+}
+
+interface Outcome {
+  line: number;
+  reject: { field: string | null; reason: string; message: string; raw: string } | null;
+  values: string | null;
+}
+
+const valuesText = (values: readonly SqlValue[]) =>
+  values.map((v) => (v === null || v === undefined ? "\\N" : String(v))).join("|");
+
+describe("client checks in SQL (DuckDB)", () => {
+  let db: TestDatabase;
+  let wh: Warehouse;
+  let refs: References;
+  const dir = mkdtempSync(join(tmpdir(), "momo-client-checks-sql-"));
+  const path = join(dir, FILE);
+  beforeAll(async () => {
+    db = await createTestDatabase("duckdb");
+    wh = await db.open();
+    await initWarehouse(wh);
+    refs = await loadReferences(wh);
+    const lines = records();
+    // Blank lines inside, no line break after the last record.
+    writeFileSync(
+      path,
+      `${CLIENT_FIELDS.join(",")}\n${lines.slice(0, 40).join("\n")}\n\n${lines.slice(40).join("\n")}`,
+    );
+  });
+  afterAll(async () => {
+    await wh.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function outcomeOf(checked: ReturnType<typeof checkClient>, line: number): Outcome {
+    if (Array.isArray(checked)) return { line, reject: null, values: valuesText(checked) };
+    const { field, reason, message, raw } = checked;
+    return { line, reject: { field, reason, message, raw }, values: null };
+  }
+
+  async function viaTypeScript(): Promise<Outcome[]> {
+    const out: Outcome[] = [];
+    await forEachCsvRecord(
+      path,
+      () => {},
+      (rec) => out.push(outcomeOf(checkClient(rec, { refs, now: NOW, file: FILE }), rec.line)),
+      () => {},
+    );
+    return out;
+  }
+
+  async function viaSql(): Promise<Outcome[]> {
+    const lines = `(${fileLinesSql([{ name: FILE, path, rowBase: 0 }])})`;
+    await wh.exec(`CREATE OR REPLACE TEMP TABLE checked AS ${clientChecksSql(lines, NOW)}`);
+    const quotedRows = await wh.query<{ source_file: string; line_number: number; raw: string }>(
+      quotedClientsSql("checked"),
+    );
+    expect(quotedRows.length).toBe(5);
+    const quoted = checkQuotedClients(quotedRows, refs, NOW);
+    const fromQuoted = [
+      ...quoted.staged.map((v) => ({ line: Number(v[1]), reject: null, values: valuesText(v) })),
+      ...quoted.rejects.map((r) => outcomeOf(r, r.line)),
+    ];
+    const rows = await wh.query<Row>(`
+      SELECT line_number, reason, field, message, ${prefixedRaw("raw_record")} AS raw_record,
+             concat_ws('|', source_file, line_number, client_id, client_name, client_type, sector, size_band, tier,
+                       kyc_level, geography_key, COALESCE(parent_client_id, '\\N'), CAST(registration_date AS VARCHAR),
+                       status, raw_record) AS v
+        FROM checked WHERE reason IS DISTINCT FROM '${QUOTED_LINE}'`);
+    const fromSql = rows.map((r) => ({
+      line: Number(r.line_number),
+      reject:
+        r.reason === null
+          ? null
+          : {
+              field: r.field as string | null,
+              reason: r.reason as string,
+              message: r.message as string,
+              raw: unprefixedRaw(r.raw_record as string),
+            },
+      values: r.reason === null ? String(r.v) : null,
+    }));
+    return [...fromSql, ...fromQuoted].sort((a, b) => a.line - b.line);
+  }
+
+  it("accepts and refuses exactly what checkClient does, with the same reasons, lines and values", async () => {
+    const expected = await viaTypeScript();
+    const actual = await viaSql();
+    const reasons = new Set(
+      expected.flatMap((o) => (o.reject ? [`${o.reject.field}:${o.reject.reason}`] : [])),
+    );
+    // The corpus reaches every check (and some records pass).
+    expect([...reasons].sort()).toEqual(
+      [
+        "null:broken_line",
+        "client_id:missing_value",
+        "client_id:invalid_identifier",
+        "client_name:invalid_value",
+        "client_type:invalid_value",
+        "sector:invalid_value",
+        "size_band:invalid_enum",
+        "tier:invalid_enum",
+        "kyc_level:out_of_range",
+        "geo_code:unknown_geography",
+        "parent_client_id:invalid_identifier",
+        "registration_date:malformed_date",
+        "registration_date:future_timestamp",
+        "status:invalid_enum",
+      ].sort(),
+    );
+    expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
+    expect(actual.length).toBe(expected.length);
+    for (let i = 0; i < expected.length; i++) expect(actual[i]).toEqual(expected[i]);
+  });
+});
