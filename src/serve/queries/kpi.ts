@@ -1,5 +1,6 @@
-import type { Warehouse } from "../../warehouse/warehouse.ts";
+import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import { type ActivityGroup, activeClientsByRange, activityCovers } from "../active-clients.ts";
+import { clientVersions, distinctClientsByType, distinctClientsIn } from "../client-versions.ts";
 import { keyToDate, previousPeriod } from "../dates.ts";
 import { type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
 import type { Grain } from "../params.ts";
@@ -27,6 +28,11 @@ export function kpiSource(filters: Filters): KpiSource {
 /** The fact with a row per client (and day) the filters allow: what distinct clients are counted on. */
 export function clientLevelSource(filters: Filters): KpiSource {
   return needsTransactions(filters) ? "transactions" : "daily_summary";
+}
+
+/** The fact of a client-level source, without the status join kpiFrom adds to the transactions. */
+function clientTable(source: KpiSource): string {
+  return source === "transactions" ? "dwh.fact_transactions" : "dwh.fact_daily_client_summary";
 }
 
 export interface KpiOverview {
@@ -69,8 +75,28 @@ export async function kpiOverview(
     for (const row of rows) row.active_clients = row.is_current ? current : previous;
   } else if (withActive) {
     const q = new SqlParams();
-    const counts = await activeClientCounts(wh, select(q, clientLevelSource(filters)), q.values);
-    for (const row of rows) row.active_clients = counts.get(groupKey(["is_current"], row)) ?? 0;
+    const clients = select(q, clientLevelSource(filters));
+    const versions = await clientVersions(wh);
+    if (versions) {
+      // DuckDB: bitmaps of the client versions of each period.
+      const start = clients.groups[0]?.expr as string;
+      const facts = {
+        from: `${clientTable(clients.source)} AS x`,
+        clientKey: "x.client_key",
+        where: clients.where,
+      };
+      const [current, previous] = await distinctClientsIn(
+        wh,
+        versions,
+        facts,
+        [start, `NOT ${start}`],
+        q.values,
+      );
+      for (const row of rows) row.active_clients = row.is_current ? current : previous;
+    } else {
+      const counts = await activeClientCounts(wh, clients, q.values);
+      for (const row of rows) row.active_clients = counts.get(groupKey(["is_current"], row)) ?? 0;
+    }
   }
   // A period without rows has no group: its KPIs are zeros.
   const none = withActive ? { active_clients: 0 } : {};
@@ -252,19 +278,38 @@ export async function kpiBreakdown(
     // The same groups' keys on the facts: only the distinct clients are counted there.
     const clients = atLeast(clientLevelSource(filters));
     const q = new SqlParams();
+    const where = filterConditions(q, filters, kpiColumns(clients, "x"), range);
+    const versions = by === "clientType" ? await clientVersions(wh) : null;
+    if (versions) {
+      // DuckDB: the client type is the version's, which the bitmaps of versions carry.
+      const facts = { from: `${clientTable(clients)} AS x`, clientKey: "x.client_key", where };
+      const counts = await distinctClientsByType(wh, versions, facts, q.values);
+      for (const row of rows) row.active_clients = counts.get(String(row.item_key)) ?? 0;
+      return breakdownResult(rows, source, by, reference);
+    }
     const counts = await activeClientCounts(
       wh,
       {
         source: clients,
         alias: "x",
         joins: BREAKDOWN_GROUPS[by].join,
-        where: filterConditions(q, filters, kpiColumns(clients, "x"), range),
+        where,
         groups: [{ expr: BREAKDOWN_GROUPS[by].key, name: "item_key" }],
       },
       q.values,
     );
     for (const row of rows) row.active_clients = counts.get(groupKey(["item_key"], row)) ?? 0;
   }
+  return breakdownResult(rows, source, by, reference);
+}
+
+/** The breakdown's items from its rows, largest value first; regions with their place. */
+function breakdownResult(
+  rows: Row[],
+  source: KpiSource,
+  by: Breakdown,
+  reference: Reference,
+): BreakdownResult {
   const items = rows.map((row): BreakdownItem => {
     const key = String(row.item_key);
     const item = { key, label: String(row.item_label), ...kpisFrom(row) };
