@@ -74,13 +74,20 @@ export async function clientDetail(wh: Warehouse, clientId: string): Promise<Cli
     [clientId],
   );
   if (versions.length === 0) throw new NotFoundError(`client ${clientId} does not exist`);
+  // The client's rows of a fact ($1: the client id). PostgreSQL finds them by index on the id; DuckDB has no
+  // index on the facts and scans them, much faster on the integer keys of the client's versions than on the
+  // ids (full scale, daily summary: 60-110 against 330-400 ms).
+  const ofClient = (alias: string) =>
+    wh.engine === "duckdb"
+      ? `${alias}.client_key IN (SELECT client_key FROM dwh.dim_client WHERE client_id = $1)`
+      : `${alias}.client_id = $1`;
   const activity = await wh.query(
     `SELECT d.year_month, SUM(s.tx_count) AS transactions, SUM(s.success_count) AS successful,
             SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees, SUM(s.fraud_count) AS fraud,
             COUNT(*) AS active_days, MAX(s.date_key) AS last_key
        FROM dwh.fact_daily_client_summary AS s
        JOIN dwh.dim_date AS d ON d.date_key = s.date_key
-      WHERE s.client_id = $1
+      WHERE ${ofClient("s")}
       GROUP BY d.year_month
       ORDER BY d.year_month`,
     [clientId],
@@ -97,7 +104,7 @@ export async function clientDetail(wh: Warehouse, clientId: string): Promise<Cli
              JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
              JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
              JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
-            WHERE t.client_id = $1 AND t.date_key BETWEEN CAST($2 AS INTEGER) AND CAST($3 AS INTEGER)
+            WHERE ${ofClient("t")} AND t.date_key BETWEEN CAST($2 AS INTEGER) AND CAST($3 AS INTEGER)
             ORDER BY t.transaction_at DESC, t.transaction_id
             LIMIT 20`,
           [clientId, dateToKey(addDays(keyToDate(lastKey), -RECENT_DAYS_WINDOW)), lastKey],
