@@ -1,4 +1,4 @@
-import type { SqlValue, Warehouse } from "../warehouse/warehouse.ts";
+import type { Row, SqlValue, Warehouse } from "../warehouse/warehouse.ts";
 
 /**
  * DuckDB: distinct clients of the transactions counted as bitmaps of their client versions instead of a hash
@@ -13,6 +13,8 @@ export interface ClientVersions {
   /** The smallest and largest client_key: the bitmaps' range. */
   readonly min: number;
   readonly max: number;
+  /** The most versions a client has. */
+  readonly maxVersions: number;
 }
 
 /** Every version: its key, its client's first (smallest) key and its client type. */
@@ -49,7 +51,8 @@ async function build(wh: Warehouse): Promise<ClientVersions | null> {
       SELECT client_key, first_key FROM ${VERSIONS} WHERE client_key <> first_key ORDER BY client_key;
     CREATE OR REPLACE TEMP TABLE ${FIRSTS} AS
       SELECT bitstring_agg(client_key, ${min}, ${max}) AS b FROM ${VERSIONS} WHERE client_key = first_key`);
-  return { min, max };
+  const [most] = await wh.query<{ n: number }>("SELECT MAX(version) AS n FROM dwh.dim_client");
+  return { min, max, maxVersions: Number(most?.n ?? 1) };
 }
 
 /** The version tables of this connection, built or rebuilt when needed; null on PostgreSQL or without clients. */
@@ -128,4 +131,37 @@ export async function distinctClientsByType(
     values,
   );
   return new Map(rows.map((row) => [String(row.client_type), Number(row.active_clients)]));
+}
+
+/**
+ * The `limit` clients with the largest `order` (a non-negative measure of `perKey`) and their measures, exactly,
+ * from `perKey`: a query with one row per client version (client_key and the measures, ungrouped by client). The
+ * versions are summed per client only for candidates: the `limit` best clients among the `limit` × maxVersions
+ * best versions have at least the `limit`-th of their best values, L, so every client of the answer has a total of
+ * at least L and thus a version of at least L / maxVersions. Rows: client_id and the measures.
+ */
+export async function topClientsByVersions(
+  wh: Warehouse,
+  versions: ClientVersions,
+  perKey: string,
+  measures: readonly string[],
+  order: string,
+  limit: number,
+  values: readonly SqlValue[],
+): Promise<Row[]> {
+  const sums = measures.map((m) => `SUM(k.${m}) AS ${m}`).join(", ");
+  return wh.query(
+    `WITH k AS MATERIALIZED (${perKey}),
+          best AS (SELECT v.first_key, MAX(t.${order}) AS o
+                     FROM (SELECT client_key, ${order} FROM k ORDER BY ${order} DESC LIMIT ${limit * versions.maxVersions}) AS t
+                     JOIN ${VERSIONS} AS v ON v.client_key = t.client_key GROUP BY v.first_key),
+          bound AS (SELECT COALESCE((SELECT o FROM best ORDER BY o DESC LIMIT 1 OFFSET ${limit - 1}), 0) AS l),
+          candidates AS (SELECT DISTINCT v.first_key FROM k JOIN ${VERSIONS} AS v ON v.client_key = k.client_key, bound
+                          WHERE k.${order} * ${versions.maxVersions} >= bound.l),
+          totals AS (SELECT v.first_key, ${sums} FROM k JOIN ${VERSIONS} AS v ON v.client_key = k.client_key
+                      WHERE v.first_key IN (SELECT first_key FROM candidates) GROUP BY v.first_key)
+     SELECT c.client_id, totals.* EXCLUDE (first_key) FROM totals JOIN dwh.dim_client AS c ON c.client_key = totals.first_key
+      ORDER BY ${order} DESC, c.client_id LIMIT ${limit}`,
+    values,
+  );
 }

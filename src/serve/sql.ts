@@ -226,7 +226,8 @@ export function kpiColumns(source: KpiSource, alias: string): FactColumns {
 }
 
 /** The additive KPI aggregates, by the name each query gives them. */
-const MEASURES = ["transactions", "successful", "value", "fees", "fraud", "fraud_amount"] as const;
+export const KPI_MEASURES = ["transactions", "successful", "value", "fees", "fraud", "fraud_amount"] as const;
+const MEASURES = KPI_MEASURES;
 
 /** The additive KPI aggregates of a source, each named after its entry in `MEASURES`. */
 function kpiMeasures(source: KpiSource, alias: string): string {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Filters, resolveFilters } from "../../src/serve/filters.ts";
-import { TOP_CLIENT_ORDERS, topClients } from "../../src/serve/queries/top-clients.ts";
+import { TOP_CLIENT_ORDERS, type TopClientOrder, topClients } from "../../src/serve/queries/top-clients.ts";
 import { loadReference, type Reference } from "../../src/serve/reference.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { ENGINES_UNDER_TEST } from "../support/engines.ts";
@@ -89,19 +89,43 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(compared).toBeGreaterThan(300);
     });
 
-    it("ranks under a service filter from the transactions, as before", async () => {
-      const filters = resolveFilters({ service: "MERCHANT_PAYMENT" }, reference);
-      const ranked = await topClients(wh, filters, "value", 5, reference);
-      expect(ranked).toHaveLength(5);
-      const [top] = await wh.query<{ client_id: string }>(
-        `SELECT t.client_id FROM dwh.fact_transactions AS t
-           JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
-           JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
-          WHERE sv.service_code = 'MERCHANT_PAYMENT' AND st.status_group = 'success'
-            AND t.date_key BETWEEN ${filters.from.replaceAll("-", "")} AND ${filters.to.replaceAll("-", "")}
-          GROUP BY t.client_id ORDER BY SUM(t.amount) DESC, t.client_id LIMIT 1`,
-      );
-      expect(ranked[0]?.clientId).toBe(top?.client_id);
+    it("ranks under service and channel filters as a sum of the transactions over every client would", async () => {
+      const measures: Record<TopClientOrder, string> = {
+        value: "SUM(CASE WHEN st.status_group = 'success' THEN t.amount ELSE 0 END)",
+        transactions: "COUNT(*)",
+        fees: "SUM(CASE WHEN st.status_group = 'success' THEN t.fee ELSE 0 END)",
+      };
+      const cases = [
+        { service: "MERCHANT_PAYMENT" },
+        { channel: "USSD", from: "2024-01-01", to: "2025-12-31" },
+        { service: "AGENT_CASH_OUT", channel: "AGENT_POS", from: "2025-02-10", to: "2025-05-20" },
+      ];
+      let compared = 0;
+      for (const params of cases) {
+        const filters = resolveFilters(params, reference);
+        for (const order of TOP_CLIENT_ORDERS) {
+          for (const limit of [1, 12, 40]) {
+            const label = `${JSON.stringify(params)} by ${order}, ${limit}`;
+            const expected = await wh.query<{ client_id: string; measure: string | number }>(
+              `SELECT t.client_id, ${measures[order]} AS measure FROM dwh.fact_transactions AS t
+                 JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
+                 JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+                 JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+                WHERE t.date_key BETWEEN ${filters.from.replaceAll("-", "")} AND ${filters.to.replaceAll("-", "")}
+                  AND sv.service_code = COALESCE($1, sv.service_code) AND ch.channel_code = COALESCE($2, ch.channel_code)
+                GROUP BY t.client_id ORDER BY 2 DESC, t.client_id LIMIT ${limit}`,
+              [params.service ?? null, params.channel ?? null],
+            );
+            const ranked = await topClients(wh, filters, order, limit, reference);
+            expect(
+              ranked.map((c) => [c.clientId, Number(order === "transactions" ? c.transactions : c[order])]),
+              label,
+            ).toEqual(expected.map((r) => [r.client_id, Number(r.measure)]));
+            compared += expected.length;
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
     });
   });
 }

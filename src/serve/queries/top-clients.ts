@@ -1,10 +1,12 @@
 import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
+import { clientVersions, topClientsByVersions } from "../client-versions.ts";
 import { addMonths } from "../dates.ts";
 import { type Filters, needsTransactions, rangeOf } from "../filters.ts";
 import type { Reference } from "../reference.ts";
 import {
   clientAttributeColumns,
   filterConditions,
+  KPI_MEASURES,
   type Kpis,
   kpiColumns,
   kpiSelect,
@@ -144,6 +146,18 @@ async function rankAll(
   const source = clientLevelSource(filters);
   const p = new SqlParams();
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
+  const versions = await clientVersions(wh);
+  if (versions) {
+    // DuckDB: per client version first (an integer hash, 3 to 5 times cheaper than one on the client ids), then
+    // per client for the candidates only.
+    const perKey = kpiSelect({
+      source,
+      alias: "x",
+      where,
+      groups: [{ expr: "x.client_key", name: "client_key" }],
+    });
+    return topClientsByVersions(wh, versions, perKey, KPI_MEASURES, order, limit, p.values);
+  }
   return wh.query(rankingSelect(filters, order, where, p.int(limit)), p.values);
 }
 
