@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { sqlString } from "../warehouse/warehouse.ts";
-import { CLIENT_CHECKED_COLUMNS, clientChecksSql } from "./client-checks-sql.ts";
+import {
+  CHANGE_CHECKED_COLUMNS,
+  CLIENT_CHECKED_COLUMNS,
+  changeChecksSql,
+  clientChecksSql,
+} from "./client-checks-sql.ts";
 import type { References } from "./references.ts";
 import { TX_STAGE_COLUMNS, TX_STAGE_REJECT_COLUMNS } from "./stage.ts";
 import { fileLinesSql, type SqlCheckedFile, transactionChecksSql } from "./transaction-checks-sql.ts";
@@ -15,6 +20,12 @@ export const CHECKED_COLUMNS = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS]
 export function transactionsJob(files: readonly SqlCheckedFile[], refs: References, now: string): string {
   const checks = transactionChecksSql(`(${fileLinesSql(files)})`, refs, now);
   return `SELECT ${CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+}
+
+/** The job of CheckAhead that checks plain client change files: CHANGE_CHECKED_COLUMNS of changeChecksSql. */
+export function changesJob(files: readonly SqlCheckedFile[], now: string): string {
+  const checks = changeChecksSql(`(${fileLinesSql(files)})`, now);
+  return `SELECT ${CHANGE_CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
 }
 
 /** The job of CheckAhead that checks plain client files: CLIENT_CHECKED_COLUMNS of clientChecksSql. */

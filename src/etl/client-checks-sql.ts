@@ -1,16 +1,26 @@
-import { sqlString } from "../warehouse/warehouse.ts";
-import { CLIENT_FIELDS, checkClient, SIZE_BANDS, STATUSES, TIERS } from "./client-records.ts";
+import { type SqlValue, sqlString } from "../warehouse/warehouse.ts";
+import {
+  CHANGE_FIELDS,
+  CHANGE_TYPES,
+  CLIENT_FIELDS,
+  type checkChange,
+  type checkClient,
+  SIZE_BANDS,
+  STATUSES,
+  TIERS,
+} from "./client-records.ts";
 import { IDENTIFIER_PATTERN } from "./fields.ts";
 import { splitCsv } from "./records.ts";
 import type { References } from "./references.ts";
 import type { Reject } from "./rejects.ts";
-import { CLIENT_STAGE_COLUMNS } from "./stage.ts";
-import { prefixedRaw, QUOTED_LINE, unprefixedRaw } from "./transaction-checks-sql.ts";
+import { CHANGE_STAGE_COLUMNS, CLIENT_STAGE_COLUMNS } from "./stage.ts";
+import { prefixedRaw, QUOTED_LINE, TIMESTAMP_PATTERN, unprefixedRaw } from "./transaction-checks-sql.ts";
 
 /**
- * checkClient in SQL, for DuckDB (CheckAhead): the same checks in the same order, giving the same field,
- * reason and message, over the physical lines of a plain clients file (fileLinesSql). Lines with a quote
- * are left to checkClient (QUOTED_LINE). tests/etl/client-checks-sql.test.ts holds it to checkClient.
+ * checkClient and checkChange in SQL, for DuckDB (CheckAhead): the same checks in the same order, giving the
+ * same field, reason and message, over the physical lines of plain client and change files (fileLinesSql).
+ * Lines with a quote are left to the TypeScript checks (QUOTED_LINE). tests/etl/client-checks-sql.test.ts
+ * holds them to checkClient and checkChange.
  */
 
 /** Characters String.prototype.trim removes (white space and line terminators), as an RE2 class. */
@@ -29,6 +39,93 @@ const field = (name: string) => {
   return `f[${i + 1}]`;
 };
 const inList = (values: Iterable<string>) => [...values].map(sqlString).join(", ");
+const IDENTIFIER = sqlString(IDENTIFIER_PATTERN);
+const quote = (text: string) => `'"' || ${text} || '"'`;
+
+/** [condition, reason, message]: one way a value fails checkAttribute. */
+type Problem = readonly [string, string, string];
+
+/**
+ * checkAttribute's problems with `value` (SQL text) as attribute `attribute`, in its order; `geographyKey` is
+ * the key of `value` in dim_geography (NULL when none), for geo_code.
+ */
+function attributeProblems(attribute: string, value: string, geographyKey: string): readonly Problem[] {
+  switch (attribute) {
+    case "client_name":
+      return [[blankOrLonger(value, 200), "invalid_value", "'client_name must hold 1 to 200 characters'"]];
+    case "client_type":
+      return [
+        [
+          `NOT regexp_full_match(${value}, '[a-z][a-z0-9_]{0,39}')`,
+          "invalid_value",
+          `'client_type ' || ${quote(value)} || ' is not a lower-case label'`,
+        ],
+      ];
+    case "sector":
+      return [[blankOrLonger(value, 80), "invalid_value", "'sector must hold 1 to 80 characters'"]];
+    case "size_band":
+      return [
+        [
+          `${value} NOT IN (${inList(SIZE_BANDS)})`,
+          "invalid_enum",
+          `'size_band ' || ${quote(value)} || ' is not one of micro, small, medium, large'`,
+        ],
+      ];
+    case "tier":
+      return [
+        [
+          `${value} NOT IN (${inList(TIERS)})`,
+          "invalid_enum",
+          `'tier ' || ${quote(value)} || ' is not one of bronze, silver, gold, platinum'`,
+        ],
+      ];
+    case "kyc_level":
+      return [
+        [
+          `${value} NOT IN ('1', '2', '3')`,
+          "out_of_range",
+          `'kyc_level ' || ${quote(value)} || ' is not 1, 2 or 3'`,
+        ],
+      ];
+    case "geo_code":
+      return [
+        [
+          `${geographyKey} IS NULL`,
+          "unknown_geography",
+          `'geo_code ' || ${quote(value)} || ' is not in dim_geography'`,
+        ],
+      ];
+    case "parent_client_id":
+      return [
+        [
+          `${value} <> '' AND NOT regexp_full_match(${value}, ${IDENTIFIER})`,
+          "invalid_identifier",
+          `'parent_client_id ' || ${quote(value)} || ' is not an identifier'`,
+        ],
+      ];
+    case "status":
+      return [
+        [
+          `${value} NOT IN (${inList(STATUSES)})`,
+          "invalid_enum",
+          `'status ' || ${quote(value)} || ' is not one of active, suspended, closed'`,
+        ],
+      ];
+    default:
+      throw new Error(`${attribute} is not a client attribute`);
+  }
+}
+
+/** The attributes checkAttribute knows, in CLIENT_FIELDS order. */
+const CHECKED_ATTRIBUTES = CLIENT_FIELDS.filter((f) => f !== "client_id" && f !== "registration_date");
+
+/** A `CASE` over the problems (condition, field, reason, message): `pick` chooses what each gives. */
+function caseOf(
+  problems: readonly (readonly [string, string | null, string, string])[],
+  pick: (p: readonly [string, string | null, string, string]) => string,
+): string {
+  return `CASE ${problems.map((p) => `WHEN ${p[0]} THEN ${pick(p)}`).join("\n              ")} END`;
+}
 
 /**
  * Every record of `lines` (fileLinesSql's rows; blank lines and headers left out) with its stage columns
@@ -37,10 +134,8 @@ const inList = (values: Iterable<string>) => [...values].map(sqlString).join(", 
  */
 export function clientChecksSql(lines: string, now: string): string {
   const id = field("client_id");
-  const today = sqlString(now.slice(0, 10));
-  const quoted = (name: string) => `'"' || ${field(name)} || '"'`;
   const registration = field("registration_date");
-  const problems: [string, string | null, string, string][] = [
+  const problems: (readonly [string, string | null, string, string])[] = [
     // [condition, field, reason, message]
     [
       `len(f) <> ${CLIENT_FIELDS.length}`,
@@ -50,75 +145,35 @@ export function clientChecksSql(lines: string, now: string): string {
     ],
     [`${id} = ''`, "client_id", "missing_value", "'client_id is empty'"],
     [
-      `NOT regexp_full_match(${id}, ${sqlString(IDENTIFIER_PATTERN)})`,
+      `NOT regexp_full_match(${id}, ${IDENTIFIER})`,
       "client_id",
       "invalid_identifier",
-      `'client_id ' || ${quoted("client_id")} || ' is not an identifier'`,
-    ],
-    [
-      blankOrLonger(field("client_name"), 200),
-      "client_name",
-      "invalid_value",
-      "'client_name must hold 1 to 200 characters'",
-    ],
-    [
-      `NOT regexp_full_match(${field("client_type")}, '[a-z][a-z0-9_]{0,39}')`,
-      "client_type",
-      "invalid_value",
-      `'client_type ' || ${quoted("client_type")} || ' is not a lower-case label'`,
-    ],
-    [blankOrLonger(field("sector"), 80), "sector", "invalid_value", "'sector must hold 1 to 80 characters'"],
-    [
-      `${field("size_band")} NOT IN (${inList(SIZE_BANDS)})`,
-      "size_band",
-      "invalid_enum",
-      `'size_band ' || ${quoted("size_band")} || ' is not one of micro, small, medium, large'`,
-    ],
-    [
-      `${field("tier")} NOT IN (${inList(TIERS)})`,
-      "tier",
-      "invalid_enum",
-      `'tier ' || ${quoted("tier")} || ' is not one of bronze, silver, gold, platinum'`,
-    ],
-    [
-      `${field("kyc_level")} NOT IN ('1', '2', '3')`,
-      "kyc_level",
-      "out_of_range",
-      `'kyc_level ' || ${quoted("kyc_level")} || ' is not 1, 2 or 3'`,
-    ],
-    [
-      "geography_key IS NULL",
-      "geo_code",
-      "unknown_geography",
-      `'geo_code ' || ${quoted("geo_code")} || ' is not in dim_geography'`,
-    ],
-    [
-      `${field("parent_client_id")} <> '' AND NOT regexp_full_match(${field("parent_client_id")}, ${sqlString(IDENTIFIER_PATTERN)})`,
-      "parent_client_id",
-      "invalid_identifier",
-      `'parent_client_id ' || ${quoted("parent_client_id")} || ' is not an identifier'`,
-    ],
-    [
-      "registered IS NULL",
-      "registration_date",
-      "malformed_date",
-      `'registration_date ' || ${quoted("registration_date")} || ' is not a date YYYY-MM-DD'`,
-    ],
-    [
-      `${registration} > ${today}`,
-      "registration_date",
-      "future_timestamp",
-      `'registration_date ' || ${registration} || ' is in the future'`,
-    ],
-    [
-      `${field("status")} NOT IN (${inList(STATUSES)})`,
-      "status",
-      "invalid_enum",
-      `'status ' || ${quoted("status")} || ' is not one of active, suspended, closed'`,
+      `'client_id ' || ${quote(id)} || ' is not an identifier'`,
     ],
   ];
-  const caseOf = (pick: (p: (typeof problems)[number]) => string) =>
-    `CASE ${problems.map((p) => `WHEN ${p[0]} THEN ${pick(p)}`).join("\n              ")} END`;
+  for (const attribute of CHECKED_ATTRIBUTES) {
+    for (const [condition, reason, message] of attributeProblems(
+      attribute,
+      field(attribute),
+      "geography_key",
+    ))
+      problems.push([condition, attribute, reason, message]);
+    if (attribute === "parent_client_id")
+      problems.push(
+        [
+          "registered IS NULL",
+          "registration_date",
+          "malformed_date",
+          `'registration_date ' || ${quote(registration)} || ' is not a date YYYY-MM-DD'`,
+        ],
+        [
+          `${registration} > ${sqlString(now.slice(0, 10))}`,
+          "registration_date",
+          "future_timestamp",
+          `'registration_date ' || ${registration} || ' is in the future'`,
+        ],
+      );
+  }
   const accepted = (value: string) => `CASE WHEN reason IS NULL THEN ${value} END`;
   const text = (name: string) => `${accepted(field(name))} AS ${name}`;
   return `
@@ -135,7 +190,7 @@ parsed AS (
     LEFT JOIN dwh.dim_geography AS g ON g.geo_code = ${field("geo_code")}
 ),
 checked AS (
-  SELECT *, CASE WHEN contains(raw, '"') THEN '${QUOTED_LINE}' ELSE ${caseOf((p) => sqlString(p[2]))} END AS reason
+  SELECT *, CASE WHEN contains(raw, '"') THEN '${QUOTED_LINE}' ELSE ${caseOf(problems, (p) => sqlString(p[2]))} END AS reason
     FROM parsed
 )
 SELECT source_file, line_number, ${accepted(id)} AS client_id,
@@ -144,36 +199,133 @@ SELECT source_file, line_number, ${accepted(id)} AS client_id,
        ${accepted(`NULLIF(${field("parent_client_id")}, '')`)} AS parent_client_id,
        ${accepted("registered")} AS registration_date, ${text("status")}, raw AS raw_record,
        reason,
-       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf((p) => (p[1] === null ? "NULL" : sqlString(p[1])))} END AS field,
-       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf((p) => p[3])} END AS message
+       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf(problems, (p) => (p[1] === null ? "NULL" : sqlString(p[1])))} END AS field,
+       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf(problems, (p) => p[3])} END AS message
+  FROM checked`;
+}
+
+const changeField = (name: string) => {
+  const i = CHANGE_FIELDS.indexOf(name);
+  if (i < 0) throw new Error(`no change field ${name}`);
+  return `f[${i + 1}]`;
+};
+
+/**
+ * checkChange in SQL, as clientChecksSql is checkClient: the stage columns (CHANGE_STAGE_COLUMNS) of the
+ * records that passed, the reason, field and message of the others. The new value is checked as its
+ * attribute by the same problems as a registration's field.
+ */
+export function changeChecksSql(lines: string, now: string): string {
+  const [changeId, clientId, effective, changeType, attribute, oldValue, newValue] =
+    CHANGE_FIELDS.map(changeField);
+  const identifier = (value: string, name: string) =>
+    [
+      `NOT regexp_full_match(${value}, ${IDENTIFIER})`,
+      name,
+      `CASE WHEN ${value} = '' THEN 'missing_value' ELSE 'invalid_identifier' END`,
+      `'${name} ' || ${quote(value)} || ' is not an identifier'`,
+    ] as const;
+  const problems: (readonly [string, string | null, string, string])[] = [
+    [
+      `len(f) <> ${CHANGE_FIELDS.length}`,
+      null,
+      "'broken_line'",
+      `'expected ${CHANGE_FIELDS.length} fields, found ' || len(f)`,
+    ],
+    identifier(changeId as string, "change_id"),
+    identifier(clientId as string, "client_id"),
+    [
+      "at_text IS NULL",
+      "effective_at",
+      "'malformed_date'",
+      `'effective_at ' || ${quote(effective as string)} || ' is not a date-time YYYY-MM-DD HH:MM:SS'`,
+    ],
+    [
+      `at_text > ${sqlString(now)}`,
+      "effective_at",
+      "'future_timestamp'",
+      "'effective_at ' || at_text || ' is in the future'",
+    ],
+    [
+      `${changeType} NOT IN (${inList(CHANGE_TYPES)})`,
+      "change_type",
+      "'invalid_enum'",
+      `'change_type ' || ${quote(changeType as string)} || ' is not a known change type'`,
+    ],
+    [
+      `${attribute} IN ('registration_date', 'client_id')`,
+      "attribute",
+      "'unknown_attribute'",
+      `'attribute ' || ${quote(attribute as string)} || ' cannot change'`,
+    ],
+    ...CHECKED_ATTRIBUTES.flatMap((name) =>
+      attributeProblems(name, newValue as string, "geography_key").map(
+        ([condition, reason, message]) =>
+          [`${attribute} = '${name}' AND ${condition}`, "new_value", sqlString(reason), message] as const,
+      ),
+    ),
+    [
+      `${attribute} NOT IN (${inList(CHECKED_ATTRIBUTES)})`,
+      "attribute",
+      "'unknown_attribute'",
+      `'attribute ' || ${quote(attribute as string)} || ' is not a tracked client attribute'`,
+    ],
+  ];
+  const accepted = (value: string) => `CASE WHEN reason IS NULL THEN ${value} END`;
+  return `
+WITH split AS (
+  SELECT source_file, line_number, raw, string_split(raw, ',') AS f
+    FROM ${lines}
+   WHERE line_number > 1 AND raw IS NOT NULL
+),
+parsed AS (
+  SELECT s.*, g.geography_key,
+         CASE WHEN regexp_full_match(${effective}, ${sqlString(TIMESTAMP_PATTERN)})
+              THEN TRY_CAST(replace(${effective}, 'T', ' ') AS TIMESTAMP) END AS at_value,
+         -- DuckDB reads 24:00:00 as the next midnight; the checks refuse it.
+         CASE WHEN year(at_value) >= 1900 AND substr(${effective}, 12, 2) < '24' THEN replace(${effective}, 'T', ' ') END AS at_text
+    FROM split AS s
+    LEFT JOIN dwh.dim_geography AS g ON g.geo_code = ${newValue} AND ${attribute} = 'geo_code'
+),
+checked AS (
+  SELECT *, CASE WHEN contains(raw, '"') THEN '${QUOTED_LINE}' ELSE ${caseOf(problems, (p) => p[2])} END AS reason
+    FROM parsed
+)
+SELECT source_file, line_number, ${accepted(changeId as string)} AS change_id, ${accepted(clientId as string)} AS client_id,
+       ${accepted("CAST(at_text AS TIMESTAMP)")} AS effective_at, ${accepted(changeType as string)} AS change_type,
+       ${accepted(attribute as string)} AS attribute, ${accepted(`NULLIF(${oldValue}, '')`)} AS old_value,
+       ${accepted(newValue as string)} AS new_value, raw AS raw_record,
+       reason,
+       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf(problems, (p) => (p[1] === null ? "NULL" : sqlString(p[1])))} END AS field,
+       CASE WHEN reason <> '${QUOTED_LINE}' THEN ${caseOf(problems, (p) => p[3])} END AS message
   FROM checked`;
 }
 
 /** The columns clientChecksSql gives, in its order. */
 export const CLIENT_CHECKED_COLUMNS = [...CLIENT_STAGE_COLUMNS, "reason", "field", "message"] as const;
 
-/** The QUOTED_LINE records of clientChecksSql's rows in `checked`, their raw records as prefixedRaw. */
-export function quotedClientsSql(checked: string): string {
+/** The columns changeChecksSql gives, in its order. */
+export const CHANGE_CHECKED_COLUMNS = [...CHANGE_STAGE_COLUMNS, "reason", "field", "message"] as const;
+
+/** The QUOTED_LINE records of clientChecksSql's or changeChecksSql's rows in `checked`, their raw records as prefixedRaw. */
+export function quotedRecordsSql(checked: string): string {
   return `SELECT source_file, line_number, ${prefixedRaw("raw_record")} AS raw FROM ${checked} WHERE reason = '${QUOTED_LINE}'`;
 }
 
-/** Checks the lines of quotedClientsSql with checkClient: stage rows for the accepted, rejects for the others. */
-export function checkQuotedClients(
+/** Checks the lines of quotedRecordsSql with `check` (checkClient, checkChange): stage rows for the accepted, rejects for the others. */
+export function checkQuotedRecords(
   lines: readonly { source_file: string; line_number: number | bigint; raw: string }[],
+  check: typeof checkClient | typeof checkChange,
   refs: References,
   now: string,
-): { staged: (string | number | null)[][]; rejects: Reject[] } {
-  const staged: (string | number | null)[][] = [];
+): { staged: SqlValue[][]; rejects: Reject[] } {
+  const staged: SqlValue[][] = [];
   const rejects: Reject[] = [];
   for (const q of lines) {
-    const rec = {
-      line: Number(q.line_number),
-      raw: unprefixedRaw(q.raw),
-      fields: splitCsv(unprefixedRaw(q.raw)),
-      badEncoding: false,
-    };
-    const checked = checkClient(rec, { refs, now, file: q.source_file });
-    if (Array.isArray(checked)) staged.push(checked as (string | number | null)[]);
+    const raw = unprefixedRaw(q.raw);
+    const rec = { line: Number(q.line_number), raw, fields: splitCsv(raw), badEncoding: false };
+    const checked = check(rec, { refs, now, file: q.source_file });
+    if (Array.isArray(checked)) staged.push(checked);
     else rejects.push(checked);
   }
   return { staged, rejects };

@@ -27,13 +27,16 @@ function rankedSql(stage: string, id: string): string {
     LEFT JOIN repeats AS r ON r.source_file = s.source_file AND r.line_number = s.line_number`;
 }
 
-const RANKED_CLIENTS = rankedSql("dwh_stage.clients", "client_id");
+/** The client stage: a table, or (DuckDB) its rows and a Parquet file's read in place (see stageRelation). */
+const CLIENT_STAGE = "dwh_stage.clients";
+/** The change stage, likewise. */
+const CHANGE_STAGE = "dwh_stage.client_changes";
 
-export function clientRejectsSql(batchId: number): string {
+export function clientRejectsSql(batchId: number, stage = CLIENT_STAGE): string {
   const differs = attrs.map((a) => `r.${a} IS DISTINCT FROM v.${a}`).join(" OR ");
   return `
 INSERT INTO dwh_audit.etl_rejects (batch_id, source_file, line_number, record_kind, field, reason, message, raw_record)
-WITH ranked AS NOT MATERIALIZED (${RANKED_CLIENTS})
+WITH ranked AS NOT MATERIALIZED (${rankedSql(stage, "client_id")})
 SELECT ${batchId}, r.source_file, r.line_number, 'client', 'client_id', 'duplicate_id',
        'client_id ' || r.client_id || ' already appears in ' || r.first_seen, r.raw_record
   FROM ranked AS r WHERE r.occurrence > 1
@@ -49,16 +52,16 @@ SELECT ${batchId}, r.source_file, r.line_number, 'client', 'parent_client_id', '
   FROM ranked AS r
   LEFT JOIN dwh.dim_client AS v ON v.client_id = r.client_id AND v.version = 1
   LEFT JOIN dwh.dim_client AS p ON p.client_id = r.parent_client_id AND p.version = 1
-  LEFT JOIN (SELECT DISTINCT client_id FROM dwh_stage.clients) AS sp ON sp.client_id = r.parent_client_id
+  LEFT JOIN (SELECT DISTINCT client_id FROM ${stage} AS c) AS sp ON sp.client_id = r.parent_client_id
  WHERE r.occurrence = 1 AND r.parent_client_id IS NOT NULL
    AND v.client_id IS NULL AND p.client_id IS NULL AND sp.client_id IS NULL`;
 }
 
 /** Version 1 of every new client that no check refused; keys follow client_id order. */
-export function registerClientsSql(batchId: number): string {
+export function registerClientsSql(batchId: number, stage = CLIENT_STAGE): string {
   return `
 INSERT INTO dwh.dim_client (client_key, client_id, version, ${attrs.join(", ")}, valid_from, valid_to, is_current, change_reason, batch_id)
-WITH ranked AS (${RANKED_CLIENTS})
+WITH ranked AS (${rankedSql(stage, "client_id")})
 SELECT (SELECT COALESCE(MAX(client_key), 0) FROM dwh.dim_client) + ROW_NUMBER() OVER (ORDER BY r.client_id),
        r.client_id, 1, ${attrs.map((a) => `r.${a}`).join(", ")},
        CAST(r.registration_date AS TIMESTAMP), TIMESTAMP '9999-12-31 00:00:00', TRUE, 'registration', ${batchId}
@@ -70,12 +73,10 @@ SELECT (SELECT COALESCE(MAX(client_key), 0) FROM dwh.dim_client) + ROW_NUMBER() 
  WHERE r.occurrence = 1 AND v.client_id IS NULL AND x.line_number IS NULL`;
 }
 
-const RANKED_CHANGES = rankedSql("dwh_stage.client_changes", "change_id");
-
-export function changeRejectsSql(batchId: number): string {
+export function changeRejectsSql(batchId: number, stage = CHANGE_STAGE): string {
   return `
 INSERT INTO dwh_audit.etl_rejects (batch_id, source_file, line_number, record_kind, field, reason, message, raw_record)
-WITH ranked AS (${RANKED_CHANGES}),
+WITH ranked AS (${rankedSql(stage, "change_id")}),
 checked AS (
   SELECT r.source_file, r.line_number, r.raw_record,
          CASE
@@ -102,11 +103,11 @@ SELECT ${batchId}, source_file, line_number, 'client_change', field, reason, mes
 }
 
 /** New events no check refused (identical repeats of loaded events are accepted and change nothing). */
-export function insertChangesSql(batchId: number): string {
+export function insertChangesSql(batchId: number, stage = CHANGE_STAGE): string {
   return `
 INSERT INTO dwh_audit.client_change_events (change_id, client_id, effective_at, change_type, attribute, old_value, new_value, batch_id)
 SELECT s.change_id, s.client_id, s.effective_at, s.change_type, s.attribute, s.old_value, s.new_value, ${batchId}
-  FROM dwh_stage.client_changes AS s
+  FROM ${stage} AS s
   LEFT JOIN dwh_audit.client_change_events AS e ON e.change_id = s.change_id
   LEFT JOIN (SELECT source_file, line_number FROM dwh_audit.etl_rejects
               WHERE batch_id = ${batchId} AND record_kind = 'client_change') AS x

@@ -18,8 +18,8 @@ import {
   findSucceeded,
   openBatch,
 } from "./batch-log.ts";
-import { CheckAhead, clientsJob, transactionsJob } from "./check-ahead.ts";
-import { checkQuotedClients, quotedClientsSql } from "./client-checks-sql.ts";
+import { CheckAhead, changesJob, clientsJob, transactionsJob } from "./check-ahead.ts";
+import { checkQuotedRecords, quotedRecordsSql } from "./client-checks-sql.ts";
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
@@ -56,6 +56,7 @@ import {
   TX_STAGE_COLUMNS,
   TX_STAGE_DDL,
   VERSION_STAGE_DDL,
+  withChecked,
 } from "./stage.ts";
 import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
 import { traced } from "./trace.ts";
@@ -65,6 +66,7 @@ import {
   QUOTED_LINE,
   type QuotedLine,
   quotedLinesSql,
+  type SqlCheckedFile,
 } from "./transaction-checks-sql.ts";
 import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
 
@@ -291,11 +293,11 @@ class BatchRun {
 
     const files = (kind: InputFile["kind"]) => this.#input.files.filter((f) => f.kind === kind);
     const groups = stageGroups(files("transactions"));
-    const ahead = await this.#checkAhead(files("clients"), groups);
+    const ahead = await this.#checkAhead(files("clients"), files("client_changes"), groups);
     let scd2: Awaited<ReturnType<typeof applyClientChanges>>;
     try {
       await this.#timed("clients", () => this.#loadClients(files("clients"), ahead));
-      scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes")));
+      scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes"), ahead));
       await this.#timed("transactions", () =>
         this.#input.format === "paysim"
           ? this.#loadPaysim(files("paysim"))
@@ -405,98 +407,112 @@ class BatchRun {
   async #loadClients(files: readonly InputFile[], ahead: Ahead | null): Promise<void> {
     const progress = { done: 0, total: sum(files) };
     const job = ahead?.clients ?? null;
+    const how = {
+      kind: "client",
+      stage: "clients",
+      expected: CLIENT_FIELDS,
+      target: STAGE.clients,
+      columns: CLIENT_STAGE_COLUMNS,
+    } as const;
+    let stage = qualified(STAGE.clients);
     if (ahead && job !== null)
-      await traced("clients: stage checked", () =>
-        this.#stageCheckedClients(files, ahead.checks, job, progress),
+      stage = await traced("clients: stage checked", () =>
+        this.#stageChecked(how, checkClient, files, ahead.checks, job, progress),
       );
     else
       await traced("clients: read and stage", () =>
         this.#stageFiles(
           files,
-          (file) => ({
-            kind: "client",
-            stage: "clients",
-            expected: CLIENT_FIELDS,
-            target: STAGE.clients,
-            columns: CLIENT_STAGE_COLUMNS,
-            check: (r) => checkClient(r, this.#context(file)),
-          }),
+          (file) => ({ ...how, check: (r) => checkClient(r, this.#context(file)) }),
           progress,
         ),
       );
-    await traced("clients: register", () => this.#registerStagedClients());
+    await traced("clients: register", () => this.#registerStagedClients(stage));
   }
 
   /**
-   * Stages the client files CheckAhead read and checked in SQL (job `job`): what passed goes to the client
-   * stage, what did not to etl_rejects, the records holding a quote through checkClient.
+   * Stages the client or change files CheckAhead read and checked in SQL (job `job`): what did not pass goes
+   * to etl_rejects, the records holding a quote through the TypeScript check; returns the stage, the stage
+   * table (the quoted records that passed) with the Parquet file's records that passed, read in place: an
+   * insert into the table held its rows in memory until the batch committed (240 MB for 3M clients).
    */
-  async #stageCheckedClients(
+  async #stageChecked(
+    how: Pick<StageHow, "kind" | "stage" | "expected" | "target" | "columns">,
+    check: typeof checkClient | typeof checkChange,
     files: readonly InputFile[],
     ahead: CheckAhead,
     job: number,
     progress: { done: number; total: number },
-  ): Promise<void> {
+  ): Promise<string> {
     const tx = this.#tx;
     for (const file of files) {
-      const problem = headerProblem(splitCsv(firstLine(file.path)), CLIENT_FIELDS);
+      const problem = headerProblem(splitCsv(firstLine(file.path)), how.expected);
       if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
     }
-    const checked = `read_parquet(${sqlString(await ahead.result(job))})`;
-    const columns = CLIENT_STAGE_COLUMNS.join(", ");
+    const path = await ahead.result(job);
+    const checked = `read_parquet(${sqlString(path)})`;
     await tx.exec(`
-      INSERT INTO ${qualified(STAGE.clients)} (${columns}) SELECT ${columns} FROM ${checked} WHERE reason IS NULL;
       INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
-      SELECT ${this.#id}, source_file, line_number, 'client', field, reason, message, raw_record
+      SELECT ${this.#id}, source_file, line_number, '${how.kind}', field, reason, message, raw_record
         FROM ${checked} WHERE reason <> '${QUOTED_LINE}'`);
     const quoted = await tx.query<{ source_file: string; line_number: number; raw: string }>(
-      quotedClientsSql(checked),
+      quotedRecordsSql(checked),
     );
-    const { staged, rejects } = checkQuotedClients(quoted, this.#refs, this.#now);
-    if (staged.length > 0) await tx.bulkLoad(STAGE.clients, CLIENT_STAGE_COLUMNS, staged);
+    const { staged, rejects } = checkQuotedRecords(quoted, check, this.#refs, this.#now);
+    if (staged.length > 0) await tx.bulkLoad(how.target, how.columns, staged);
     this.#rejects.addAll(rejects);
     await this.#rejects.flush(tx, this.#id);
     const [count] = await tx.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${checked}`);
     const names = files.map((f) => sqlString(f.name)).join(", ");
-    await this.#giveUpOnRejectedFiles("client", qualified(STAGE.clients), names);
+    const stage = withChecked(how.target, how.columns, [path], "reason IS NULL");
+    await this.#giveUpOnRejectedFiles(how.kind, stage, names);
     progress.done += sum(files);
-    this.#read.client += Number(count?.n ?? 0);
+    this.#read[how.kind] += Number(count?.n ?? 0);
     this.#report({
-      stage: "clients",
+      stage: how.stage,
       done: progress.done,
       total: progress.total,
-      records: this.#read.client,
+      records: this.#read[how.kind],
     });
+    return stage;
   }
 
-  async #registerStagedClients(): Promise<void> {
+  /** Registers the clients of `stage` (the client stage table, or the relation #stageChecked returned). */
+  async #registerStagedClients(stage = qualified(STAGE.clients)): Promise<void> {
     await this.#dialect.analyze(this.#tx, STAGE.clients);
-    await this.#tx.exec(clientRejectsSql(this.#id));
-    await this.#tx.exec(registerClientsSql(this.#id));
+    await this.#tx.exec(clientRejectsSql(this.#id, stage));
+    await this.#tx.exec(registerClientsSql(this.#id, stage));
     await this.#tx.exec(`TRUNCATE ${STAGE.clients.schema}.${STAGE.clients.table}`);
   }
 
-  async #loadChanges(files: readonly InputFile[]) {
+  async #loadChanges(files: readonly InputFile[], ahead: Ahead | null) {
     const tx = this.#tx;
     const progress = { done: 0, total: sum(files) };
-    await traced("changes: read and stage", () =>
-      this.#stageFiles(
-        files,
-        (file) => ({
-          kind: "client_change",
-          stage: "changes",
-          expected: CHANGE_FIELDS,
-          target: STAGE.changes,
-          columns: CHANGE_STAGE_COLUMNS,
-          check: (r) => checkChange(r, this.#context(file)),
-        }),
-        progress,
-      ),
-    );
+    const job = ahead?.changes ?? null;
+    const how = {
+      kind: "client_change",
+      stage: "changes",
+      expected: CHANGE_FIELDS,
+      target: STAGE.changes,
+      columns: CHANGE_STAGE_COLUMNS,
+    } as const;
+    let stage = qualified(STAGE.changes);
+    if (ahead && job !== null)
+      stage = await traced("changes: stage checked", () =>
+        this.#stageChecked(how, checkChange, files, ahead.checks, job, progress),
+      );
+    else
+      await traced("changes: read and stage", () =>
+        this.#stageFiles(
+          files,
+          (file) => ({ ...how, check: (r) => checkChange(r, this.#context(file)) }),
+          progress,
+        ),
+      );
     await traced("changes: insert events", async () => {
       await this.#dialect.analyze(tx, STAGE.changes);
-      await tx.exec(changeRejectsSql(this.#id));
-      await tx.exec(insertChangesSql(this.#id));
+      await tx.exec(changeRejectsSql(this.#id, stage));
+      await tx.exec(insertChangesSql(this.#id, stage));
       await tx.exec(
         `INSERT INTO dwh_stage.affected_clients SELECT DISTINCT client_id FROM dwh_audit.client_change_events WHERE batch_id = ${this.#id}`,
       );
@@ -509,18 +525,21 @@ class BatchRun {
    * start of the batch: the clients (when every client file is plain), then each group's transaction files.
    * Null where the engine does not check in SQL or no file is plain.
    */
-  async #checkAhead(clients: readonly InputFile[], groups: readonly StageGroup[]): Promise<Ahead | null> {
+  async #checkAhead(
+    clients: readonly InputFile[],
+    changes: readonly InputFile[],
+    groups: readonly StageGroup[],
+  ): Promise<Ahead | null> {
     if (this.#input.format !== "generated" || !this.#dialect.sqlChecks) return null;
     const sqlFile = (f: InputFile, rowBase = 0) => ({ name: f.name, path: f.path, rowBase });
     const jobs: string[] = [];
-    const plainClients = clients.length > 0 && clients.every((f) => this.#plain.has(f.name));
-    if (plainClients)
-      jobs.push(
-        clientsJob(
-          clients.map((f) => sqlFile(f)),
-          this.#now,
-        ),
-      );
+    const job = (files: readonly InputFile[], sql: (files: SqlCheckedFile[]) => string): number | null => {
+      if (files.length === 0 || !files.every((f) => this.#plain.has(f.name))) return null;
+      jobs.push(sql(files.map((f) => sqlFile(f))));
+      return jobs.length - 1;
+    };
+    const clientsAt = job(clients, (files) => clientsJob(files, this.#now));
+    const changesAt = job(changes, (files) => changesJob(files, this.#now));
     const groupJobs = groups.map((g) => {
       const inSql = g.files.filter((f) => this.#plain.has(f.name));
       if (inSql.length === 0) return null;
@@ -536,7 +555,8 @@ class BatchRun {
     if (jobs.length === 0) return null;
     return {
       checks: await CheckAhead.start(jobs, this.#refs),
-      clients: plainClients ? 0 : null,
+      clients: clientsAt,
+      changes: changesAt,
       groups: groupJobs,
     };
   }
@@ -910,6 +930,7 @@ const STAGE_GROUP_BYTES = 512 * 1024 ** 2;
 interface Ahead {
   readonly checks: CheckAhead;
   readonly clients: number | null;
+  readonly changes: number | null;
   readonly groups: readonly (number | null)[];
 }
 

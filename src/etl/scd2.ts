@@ -143,29 +143,38 @@ async function mergeVersions(tx: Warehouse, batchId: number): Promise<Scd2Result
   const differs = ["version", "valid_to", "is_current", ...attrs, "change_reason"]
     .map((c) => `d.${c} IS DISTINCT FROM s.${c}`)
     .join(" OR ");
-  const changed = await count(
-    tx,
-    `SELECT COUNT(*) AS n FROM dwh.dim_client AS d JOIN dwh_stage.client_versions AS s ON ${same} WHERE ${differs}`,
+  const changed = await traced("changes: SCD2 merge: count changed", () =>
+    count(
+      tx,
+      `SELECT COUNT(*) AS n FROM dwh.dim_client AS d JOIN dwh_stage.client_versions AS s ON ${same} WHERE ${differs}`,
+    ),
   );
   // Versions whose number shifts move out of the way first: (client_id, version) is unique at every row.
-  await tx.exec(`
+  await traced("changes: SCD2 merge: shift versions", () =>
+    tx.exec(`
     UPDATE dwh.dim_client AS d SET version = d.version + 1000000
-      FROM dwh_stage.client_versions AS s WHERE ${same} AND d.version <> s.version;
+      FROM dwh_stage.client_versions AS s WHERE ${same} AND d.version <> s.version`),
+  );
+  await traced("changes: SCD2 merge: update", () =>
+    tx.exec(`
     UPDATE dwh.dim_client AS d
        SET version = s.version, valid_to = s.valid_to, is_current = s.is_current,
            ${attrs.map((a) => `${a} = s.${a}`).join(", ")}, change_reason = s.change_reason, batch_id = ${batchId}
-      FROM dwh_stage.client_versions AS s WHERE ${same} AND (${differs});`);
+      FROM dwh_stage.client_versions AS s WHERE ${same} AND (${differs});`),
+  );
   const inserted = await count(
     tx,
     `SELECT COUNT(*) AS n FROM dwh_stage.client_versions AS s
       WHERE NOT EXISTS (SELECT 1 FROM dwh.dim_client AS d WHERE ${same})`,
   );
-  await tx.exec(`
+  await traced("changes: SCD2 merge: insert", () =>
+    tx.exec(`
     INSERT INTO dwh.dim_client (client_key, client_id, version, ${attrs.join(", ")}, valid_from, valid_to, is_current, change_reason, batch_id)
     SELECT (SELECT COALESCE(MAX(client_key), 0) FROM dwh.dim_client) + ROW_NUMBER() OVER (ORDER BY s.client_id, s.valid_from),
            s.client_id, s.version, ${attrs.map((a) => `s.${a}`).join(", ")}, s.valid_from, s.valid_to, s.is_current, s.change_reason, ${batchId}
       FROM dwh_stage.client_versions AS s
-     WHERE NOT EXISTS (SELECT 1 FROM dwh.dim_client AS d WHERE ${same})`);
+     WHERE NOT EXISTS (SELECT 1 FROM dwh.dim_client AS d WHERE ${same})`),
+  );
   const factsRepointed = await traced("changes: SCD2 re-point", () => repointFacts(tx));
   return { versionsWritten: changed + inserted, factsRepointed };
 }

@@ -53,10 +53,23 @@ export const TX_STAGE_REJECT_COLUMNS = ["reason", "field", "message", "raw_recor
  * checking them (4.1M lines: 4.1 CPU s) and reading them back no less than reading the Parquet files.
  */
 export function stageRelation(stage: TableRef, checked: readonly string[] = []): string {
+  return withChecked(stage, [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS], checked, "TRUE");
+}
+
+/**
+ * The rows of stage table `stage` (its `columns`) and those of the Parquet files `checked` that match `where`,
+ * as one relation; the table alone when there are none.
+ */
+export function withChecked(
+  stage: TableRef,
+  columns: readonly string[],
+  checked: readonly string[],
+  where: string,
+): string {
   if (checked.length === 0) return qualified(stage);
-  const columns = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS].join(", ");
-  return `(SELECT ${columns} FROM ${qualified(stage)}
-           UNION ALL SELECT ${columns} FROM read_parquet([${checked.map(sqlString).join(", ")}]))`;
+  const list = columns.join(", ");
+  return `(SELECT ${list} FROM ${qualified(stage)}
+           UNION ALL SELECT ${list} FROM read_parquet([${checked.map(sqlString).join(", ")}]) WHERE ${where})`;
 }
 
 /**

@@ -41,7 +41,7 @@ function linesSql(file: SqlCheckedFile): string {
                   escape = '', header = false, auto_detect = false, new_line = '\\n', strict_mode = false)`;
 }
 
-const TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}";
+export const TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}";
 const IDENTIFIER = sqlString(IDENTIFIER_PATTERN);
 const DECIMAL = sqlString(AMOUNT_PATTERN);
 const SIGNED_DECIMAL = sqlString(`-?${AMOUNT_PATTERN}`);

@@ -2,8 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkQuotedClients, clientChecksSql, quotedClientsSql } from "../../src/etl/client-checks-sql.ts";
-import { CLIENT_FIELDS, checkClient } from "../../src/etl/client-records.ts";
+import {
+  changeChecksSql,
+  checkQuotedRecords,
+  clientChecksSql,
+  quotedRecordsSql,
+} from "../../src/etl/client-checks-sql.ts";
+import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "../../src/etl/client-records.ts";
 import { forEachCsvRecord } from "../../src/etl/records.ts";
 import { loadReferences, type References } from "../../src/etl/references.ts";
 import {
@@ -179,10 +184,10 @@ describe("client checks in SQL (DuckDB)", () => {
     const lines = `(${fileLinesSql([{ name: FILE, path, rowBase: 0 }])})`;
     await wh.exec(`CREATE OR REPLACE TEMP TABLE checked AS ${clientChecksSql(lines, NOW)}`);
     const quotedRows = await wh.query<{ source_file: string; line_number: number; raw: string }>(
-      quotedClientsSql("checked"),
+      quotedRecordsSql("checked"),
     );
     expect(quotedRows.length).toBe(5);
-    const quoted = checkQuotedClients(quotedRows, refs, NOW);
+    const quoted = checkQuotedRecords(quotedRows, checkClient, refs, NOW);
     const fromQuoted = [
       ...quoted.staged.map((v) => ({ line: Number(v[1]), reject: null, values: valuesText(v) })),
       ...quoted.rejects.map((r) => outcomeOf(r, r.line)),
@@ -232,6 +237,155 @@ describe("client checks in SQL (DuckDB)", () => {
         "registration_date:malformed_date",
         "registration_date:future_timestamp",
         "status:invalid_enum",
+      ].sort(),
+    );
+    expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
+    expect(actual.length).toBe(expected.length);
+    for (let i = 0; i < expected.length; i++) expect(actual[i]).toEqual(expected[i]);
+  });
+});
+
+const CHANGE_FILE = "client_changes.csv";
+const VALID_CHANGE = ["E1", "C1", "2024-03-01 10:15:30", "tier_change", "tier", "silver", "gold"];
+const ATTRIBUTES = [
+  ...CLIENT_FIELDS.filter((f) => f !== "client_id" && f !== "registration_date"),
+  "client_id",
+  "registration_date",
+  "geography_key",
+  "Tier",
+  "",
+];
+const TIMESTAMPS = [
+  "2024-02-29 23:59:59",
+  "2023-02-29 10:00:00",
+  "1899-12-31 10:00:00",
+  "2024-01-01T00:00:00",
+  "2024-01-01 24:00:00",
+  "2024-01-01 10:60:00",
+  "2024-01-01 10:00:60",
+  "2024-1-01 10:00:00",
+  "2024-01-01",
+  "2026-06-01 12:00:00",
+  "2026-06-01 12:00:01",
+  "2026-06-01T12:00:01",
+];
+
+function changeRecords(): string[] {
+  const out: string[] = [VALID_CHANGE.join(",")];
+  const values = [...ODD, ...TIMESTAMPS, "tier_change", "relocation", "closure", "Tier_change"];
+  for (let i = 0; i < VALID_CHANGE.length; i++)
+    for (const odd of values) out.push(VALID_CHANGE.map((v, j) => (j === i ? odd : v)).join(","));
+  // Every attribute with every value as its new value.
+  for (const attribute of ATTRIBUTES)
+    for (const value of ODD)
+      out.push(VALID_CHANGE.map((v, j) => (j === 4 ? attribute : j === 6 ? value : v)).join(","));
+  const random = seededRandom(13);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
+  for (let n = 0; n < 1500; n++) {
+    const fields = [...VALID_CHANGE];
+    fields[0] = `E${n + 10}`;
+    fields[4] = pick(ATTRIBUTES);
+    for (let k = 0; k < 1 + Math.floor(random() * 2); k++)
+      fields[Math.floor(random() * VALID_CHANGE.length)] = pick(values);
+    const shape = random();
+    if (shape < 0.05) fields.pop();
+    else if (shape < 0.1) fields.push("extra");
+    out.push(fields.join(","));
+  }
+  out.push("", "   ", ",", "only-one-field", VALID_CHANGE.join(","));
+  out.push(
+    VALID_CHANGE.map((v, j) => (j === 4 ? "client_name" : j === 6 ? '"Awa, Fils"' : v)).join(","),
+    VALID_CHANGE.map((v, j) => (j === 6 ? '"gold"' : v)).join(","),
+    `\ufeff${VALID_CHANGE.map((v, j) => (j === 5 ? '"a, b"' : v)).join(",")}`,
+  );
+  return out;
+}
+
+describe("client change checks in SQL (DuckDB)", () => {
+  let db: TestDatabase;
+  let wh: Warehouse;
+  let refs: References;
+  const dir = mkdtempSync(join(tmpdir(), "momo-change-checks-sql-"));
+  const path = join(dir, CHANGE_FILE);
+  beforeAll(async () => {
+    db = await createTestDatabase("duckdb");
+    wh = await db.open();
+    await initWarehouse(wh);
+    refs = await loadReferences(wh);
+    const lines = changeRecords();
+    writeFileSync(
+      path,
+      `${CHANGE_FIELDS.join(",")}\n${lines.slice(0, 40).join("\n")}\n\n${lines.slice(40).join("\n")}`,
+    );
+  });
+  afterAll(async () => {
+    await wh.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function outcomeOf(checked: ReturnType<typeof checkChange>, line: number): Outcome {
+    if (Array.isArray(checked)) return { line, reject: null, values: valuesText(checked) };
+    const { field, reason, message, raw } = checked;
+    return { line, reject: { field, reason, message, raw }, values: null };
+  }
+
+  it("accepts and refuses exactly what checkChange does, with the same reasons, lines and values", async () => {
+    const expected: Outcome[] = [];
+    await forEachCsvRecord(
+      path,
+      () => {},
+      (rec) => expected.push(outcomeOf(checkChange(rec, { refs, now: NOW, file: CHANGE_FILE }), rec.line)),
+      () => {},
+    );
+    const lines = `(${fileLinesSql([{ name: CHANGE_FILE, path, rowBase: 0 }])})`;
+    await wh.exec(`CREATE OR REPLACE TEMP TABLE checked AS ${changeChecksSql(lines, NOW)}`);
+    const quotedRows = await wh.query<{ source_file: string; line_number: number; raw: string }>(
+      quotedRecordsSql("checked"),
+    );
+    expect(quotedRows.length).toBe(3);
+    const quoted = checkQuotedRecords(quotedRows, checkChange, refs, NOW);
+    const rows = await wh.query<Row>(`
+      SELECT line_number, reason, field, message, ${prefixedRaw("raw_record")} AS raw_record,
+             concat_ws('|', source_file, line_number, change_id, client_id, strftime(effective_at, '%Y-%m-%d %H:%M:%S'),
+                       change_type, attribute, COALESCE(old_value, '\\N'), new_value, raw_record) AS v
+        FROM checked WHERE reason IS DISTINCT FROM '${QUOTED_LINE}'`);
+    const actual = [
+      ...rows.map((r) => ({
+        line: Number(r.line_number),
+        reject:
+          r.reason === null
+            ? null
+            : {
+                field: r.field as string | null,
+                reason: r.reason as string,
+                message: r.message as string,
+                raw: unprefixedRaw(r.raw_record as string),
+              },
+        values: r.reason === null ? String(r.v) : null,
+      })),
+      ...quoted.staged.map((v) => ({ line: Number(v[1]), reject: null, values: valuesText(v) })),
+      ...quoted.rejects.map((r) => outcomeOf(r, r.line)),
+    ].sort((a, b) => a.line - b.line);
+    const reasons = new Set(
+      expected.flatMap((o) => (o.reject ? [`${o.reject.field}:${o.reject.reason}`] : [])),
+    );
+    expect([...reasons].sort()).toEqual(
+      [
+        "null:broken_line",
+        "change_id:missing_value",
+        "change_id:invalid_identifier",
+        "client_id:missing_value",
+        "client_id:invalid_identifier",
+        "effective_at:malformed_date",
+        "effective_at:future_timestamp",
+        "change_type:invalid_enum",
+        "attribute:unknown_attribute",
+        "new_value:invalid_value",
+        "new_value:invalid_enum",
+        "new_value:out_of_range",
+        "new_value:unknown_geography",
+        "new_value:invalid_identifier",
       ].sort(),
     );
     expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
