@@ -134,34 +134,44 @@ export async function distinctClientsByType(
 }
 
 /**
- * The `limit` clients with the largest `order` (a non-negative measure of `perKey`) and their measures, exactly,
- * from `perKey`: a query with one row per client version (client_key and the measures, ungrouped by client). The
+ * The `limit` clients with the largest `order` (a non-negative measure) and their measures, exactly. `rank` is a
+ * query with one row per client version: client_key and `order`; `measure(join, group)` the query of every
+ * measure grouped by `group` over the fact rows kept by `join` (a join on the fact's client_key, alias x). The
  * versions are summed per client only for candidates: the `limit` best clients among the `limit` × maxVersions
  * best versions have at least the `limit`-th of their best values, L, so every client of the answer has a total of
- * at least L and thus a version of at least L / maxVersions. Rows: client_id and the measures.
+ * at least L and thus a version of at least L / maxVersions; the measures are then summed for the winners only.
+ * Rows: client_id and the measures.
  */
 export async function topClientsByVersions(
   wh: Warehouse,
   versions: ClientVersions,
-  perKey: string,
-  measures: readonly string[],
+  rank: string,
+  measure: (join: string, group: string) => string,
   order: string,
   limit: number,
   values: readonly SqlValue[],
 ): Promise<Row[]> {
-  const sums = measures.map((m) => `SUM(k.${m}) AS ${m}`).join(", ");
+  const most = versions.maxVersions;
+  const n = Math.trunc(limit);
   return wh.query(
-    `WITH k AS MATERIALIZED (${perKey}),
+    `WITH k AS MATERIALIZED (${rank}),
           best AS (SELECT v.first_key, MAX(t.${order}) AS o
-                     FROM (SELECT client_key, ${order} FROM k ORDER BY ${order} DESC LIMIT ${limit * versions.maxVersions}) AS t
+                     FROM (SELECT client_key, ${order} FROM k ORDER BY ${order} DESC LIMIT ${n * most}) AS t
                      JOIN ${VERSIONS} AS v ON v.client_key = t.client_key GROUP BY v.first_key),
-          bound AS (SELECT COALESCE((SELECT o FROM best ORDER BY o DESC LIMIT 1 OFFSET ${limit - 1}), 0) AS l),
+          bound AS (SELECT COALESCE((SELECT o FROM best ORDER BY o DESC LIMIT 1 OFFSET ${n - 1}), 0) AS l),
           candidates AS (SELECT DISTINCT v.first_key FROM k JOIN ${VERSIONS} AS v ON v.client_key = k.client_key, bound
-                          WHERE k.${order} * ${versions.maxVersions} >= bound.l),
-          totals AS (SELECT v.first_key, ${sums} FROM k JOIN ${VERSIONS} AS v ON v.client_key = k.client_key
-                      WHERE v.first_key IN (SELECT first_key FROM candidates) GROUP BY v.first_key)
-     SELECT c.client_id, totals.* EXCLUDE (first_key) FROM totals JOIN dwh.dim_client AS c ON c.client_key = totals.first_key
-      ORDER BY ${order} DESC, c.client_id LIMIT ${limit}`,
+                          WHERE k.${order} * ${most} >= bound.l),
+          totals AS (SELECT v.first_key, SUM(k.${order}) AS o FROM k JOIN ${VERSIONS} AS v ON v.client_key = k.client_key
+                      WHERE v.first_key IN (SELECT first_key FROM candidates) GROUP BY v.first_key),
+          -- The winners and whoever ties with the last of them: the ids break the ties below.
+          winners AS (SELECT v.client_key, v.first_key FROM ${VERSIONS} AS v
+                       WHERE v.first_key IN (SELECT first_key FROM totals
+                                              WHERE o >= (SELECT o FROM totals ORDER BY o DESC LIMIT 1 OFFSET ${n - 1})
+                                                 OR (SELECT COUNT(*) FROM totals) < ${n})),
+          measured AS (${measure(`JOIN winners AS w ON w.client_key = x.client_key`, "w.first_key")})
+     SELECT c.client_id, measured.* EXCLUDE (first_key)
+       FROM measured JOIN dwh.dim_client AS c ON c.client_key = measured.first_key
+      ORDER BY ${order} DESC, c.client_id LIMIT ${n}`,
     values,
   );
 }

@@ -226,11 +226,14 @@ export function kpiColumns(source: KpiSource, alias: string): FactColumns {
 }
 
 /** The additive KPI aggregates, by the name each query gives them. */
-export const KPI_MEASURES = ["transactions", "successful", "value", "fees", "fraud", "fraud_amount"] as const;
-const MEASURES = KPI_MEASURES;
+const MEASURES = ["transactions", "successful", "value", "fees", "fraud", "fraud_amount"] as const;
 
 /** The additive KPI aggregates of a source, each named after its entry in `MEASURES`. */
-function kpiMeasures(source: KpiSource, alias: string): string {
+function kpiMeasures(
+  source: KpiSource,
+  alias: string,
+  names: readonly (typeof MEASURES)[number][] = MEASURES,
+): string {
   const success = (expr: string) => `CASE WHEN st.status_group = 'success' THEN ${expr} ELSE 0 END`;
   const fraud = (expr: string) => `CASE WHEN ${alias}.is_fraud THEN ${expr} ELSE 0 END`;
   const measures: Record<(typeof MEASURES)[number], string> =
@@ -251,7 +254,7 @@ function kpiMeasures(source: KpiSource, alias: string): string {
           fraud: `SUM(${fraud("1")})`,
           fraud_amount: `SUM(${fraud(`${alias}.amount`)})`,
         };
-  return MEASURES.map((name) => `${measures[name]} AS ${name}`).join(", ");
+  return names.map((name) => `${measures[name]} AS ${name}`).join(", ");
 }
 
 export interface KpiSelect {
@@ -271,6 +274,8 @@ export interface KpiSelect {
   readonly orderBy?: string;
   /** A LIMIT placeholder such as `CAST($3 AS INTEGER)`. */
   readonly limit?: string;
+  /** Only these measures (default: all of them). */
+  readonly measures?: readonly (typeof MEASURES)[number][];
 }
 
 /** The KPI query of a source, one row per group, without active clients. */
@@ -280,7 +285,7 @@ export function kpiSelect(q: KpiSelect): string {
   const columns = [
     ...groups.map((g) => `${g.expr} AS ${g.name}`),
     ...(q.firstKey ? [`MIN(${a}.date_key) AS first_key`] : []),
-    kpiMeasures(q.source, a),
+    kpiMeasures(q.source, a, q.measures),
   ];
   return [
     `SELECT ${columns.join(", ")} FROM ${q.from ?? kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}`,

@@ -6,7 +6,6 @@ import type { Reference } from "../reference.ts";
 import {
   clientAttributeColumns,
   filterConditions,
-  KPI_MEASURES,
   type Kpis,
   kpiColumns,
   kpiSelect,
@@ -148,15 +147,18 @@ async function rankAll(
   const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
   const versions = await clientVersions(wh);
   if (versions) {
-    // DuckDB: per client version first (an integer hash, 3 to 5 times cheaper than one on the client ids), then
-    // per client for the candidates only.
-    const perKey = kpiSelect({
+    // DuckDB: the ranked measure per client version first (an integer hash of one sum), then per client for the
+    // candidates only, and every measure for the winners only.
+    const rank = kpiSelect({
       source,
       alias: "x",
       where,
       groups: [{ expr: "x.client_key", name: "client_key" }],
+      measures: [order],
     });
-    return topClientsByVersions(wh, versions, perKey, KPI_MEASURES, order, limit, p.values);
+    const measure = (joins: string, group: string) =>
+      kpiSelect({ source, alias: "x", joins, where, groups: [{ expr: group, name: "first_key" }] });
+    return topClientsByVersions(wh, versions, rank, measure, order, limit, p.values);
   }
   return wh.query(rankingSelect(filters, order, where, p.int(limit)), p.values);
 }
