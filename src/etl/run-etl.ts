@@ -59,7 +59,7 @@ import {
   withChecked,
 } from "./stage.ts";
 import { rejectsOf, StageAborted, StagePool } from "./stage-pool.ts";
-import { traced } from "./trace.ts";
+import { traced, traceEngineMemory } from "./trace.ts";
 import {
   checkQuotedLines,
   checkRejectsSql,
@@ -801,6 +801,12 @@ class BatchRun {
     await traced("publish: facts", () => publishFacts(tx, this.#id, stage, this.#checked));
     await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
     for (const path of this.#checked.splice(0)) rmSync(path, { force: true });
+    if (tx.engine === "duckdb")
+      await traceEngineMemory("publish", () =>
+        tx.query<{ tag: string; mb: number }>(
+          "SELECT tag, memory_usage_bytes / 1e6 AS mb FROM duckdb_memory() WHERE memory_usage_bytes > 1e6 ORDER BY 2 DESC",
+        ),
+      );
   }
 
   /** Copies the staged rows refused by a set-based check to etl_rejects, their raw records read again from the files. */

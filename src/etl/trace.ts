@@ -34,3 +34,13 @@ export async function traced<T>(label: string, work: () => Promise<T>): Promise<
     sampledPeak = 0;
   }
 }
+
+/** With MOMO_ETL_TRACE=1 on DuckDB, prints what DuckDB's memory holds (duckdb_memory(), tags over 1 MB) after `label`. */
+export async function traceEngineMemory(
+  label: string,
+  query: () => Promise<{ tag: string; mb: number }[]>,
+): Promise<void> {
+  if (!ON) return;
+  const tags = (await query()).map((t) => `${t.tag} ${Math.round(Number(t.mb))} MB`).join(", ");
+  process.stderr.write(`[etl] ${label}: duckdb memory ${tags}\n`);
+}
