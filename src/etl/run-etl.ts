@@ -23,7 +23,16 @@ import { checkQuotedRecords, quotedRecordsSql } from "./client-checks-sql.ts";
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
-import { UNREFUSED, VERDICTS_DDL, verdictRejectsSql, verdictsSql } from "./fact-sql.ts";
+import {
+  LOADED_IDS_DDL,
+  LOADED_IDS_TABLE,
+  loadedIdsSql,
+  loadedInBatchSql,
+  UNREFUSED,
+  VERDICTS_DDL,
+  verdictRejectsSql,
+  verdictsSql,
+} from "./fact-sql.ts";
 import { discoverInput, type Input, type InputFile, type InputFormat, inputChecksum } from "./input.ts";
 import {
   PAYSIM_DEFAULTS,
@@ -90,6 +99,8 @@ export interface EtlOptions {
   readonly now?: Date;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EtlProgress) => void;
+  /** Input bytes of transaction files staged and published together (whole months); STAGE_GROUP_BYTES by default. */
+  readonly stageGroupBytes?: number;
 }
 
 export interface EtlResult {
@@ -292,7 +303,7 @@ class BatchRun {
     await this.#createStages();
 
     const files = (kind: InputFile["kind"]) => this.#input.files.filter((f) => f.kind === kind);
-    const groups = stageGroups(files("transactions"));
+    const groups = stageGroups(files("transactions"), this.#options.stageGroupBytes ?? STAGE_GROUP_BYTES);
     const ahead = await this.#checkAhead(files("clients"), files("client_changes"), groups);
     let scd2: Awaited<ReturnType<typeof applyClientChanges>>;
     try {
@@ -342,10 +353,12 @@ class BatchRun {
     await d.createStage(tx, STAGE.transactions, TX_STAGE_DDL);
     await d.createStage(tx, STAGE.verdicts, VERDICTS_DDL);
     await d.createStage(tx, STAGE.days, "(date_key INTEGER NOT NULL)");
+    if (tx.engine === "duckdb") await d.createStage(tx, LOADED_IDS_TABLE, LOADED_IDS_DDL);
   }
 
   async #dropStages(): Promise<void> {
     for (const table of Object.values(STAGE)) await this.#tx.exec(`DROP TABLE ${qualified(table)}`);
+    if (this.#tx.engine === "duckdb") await this.#tx.exec(`DROP TABLE ${qualified(LOADED_IDS_TABLE)}`);
   }
 
   /**
@@ -791,7 +804,9 @@ class BatchRun {
     const stage = STAGE.transactions;
     const staged = stagedRowsOf(stage, this.#checked);
     await this.#dialect.analyze(tx, stage);
-    await traced("publish: verdicts", () => tx.exec(verdictsSql(staged)));
+    const duckdb = tx.engine === "duckdb";
+    const loaded = duckdb ? loadedInBatchSql(staged, this.#id) : undefined;
+    await traced("publish: verdicts", () => tx.exec(verdictsSql(staged, loaded)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
     await traced("publish: touched days", () =>
       tx.exec(`
@@ -799,6 +814,7 @@ class BatchRun {
       SELECT DISTINCT s.date_key FROM ${staged} AS s ${UNREFUSED}`),
     );
     await traced("publish: facts", () => publishFacts(tx, this.#id, stage, this.#checked));
+    if (duckdb) await traced("publish: loaded ids", () => tx.exec(loadedIdsSql(staged)));
     await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
     for (const path of this.#checked.splice(0)) rmSync(path, { force: true });
     if (tx.engine === "duckdb")
@@ -946,15 +962,15 @@ interface StageGroup {
   readonly rowBase: (file: InputFile) => number;
 }
 
-/** Transaction files in load order, cut into groups of whole months of about STAGE_GROUP_BYTES. */
-function stageGroups(files: readonly InputFile[]): StageGroup[] {
+/** Transaction files in load order, cut into groups of whole months of about `groupBytes`. */
+function stageGroups(files: readonly InputFile[], groupBytes: number): StageGroup[] {
   const groups: InputFile[][] = [];
   let group: InputFile[] = [];
   let bytes = 0;
   let month = "";
   for (const file of files) {
     const fileMonth = dirname(file.name);
-    if (fileMonth !== month && bytes >= STAGE_GROUP_BYTES) {
+    if (fileMonth !== month && bytes >= groupBytes) {
       groups.push(group);
       group = [];
       bytes = 0;
