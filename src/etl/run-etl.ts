@@ -269,6 +269,8 @@ class BatchRun {
   #rowNo = 0;
   /** The Parquet files of the group's lines checked in SQL, part of the transaction stage (stageRelation). */
   readonly #checked: string[] = [];
+  /** The Parquet files of checked clients or changes in use as their stage, removed once registered. */
+  readonly #checkedInputs: string[] = [];
   #read = { transaction: 0, client: 0, client_change: 0 };
 
   constructor(
@@ -441,6 +443,7 @@ class BatchRun {
         ),
       );
     await traced("clients: register", () => this.#registerStagedClients(stage));
+    this.#removeCheckedInputs();
   }
 
   /**
@@ -463,6 +466,7 @@ class BatchRun {
       if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
     }
     const path = await ahead.result(job);
+    this.#checkedInputs.push(path);
     const checked = `read_parquet(${sqlString(path)})`;
     await tx.exec(`
       INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
@@ -488,6 +492,10 @@ class BatchRun {
       records: this.#read[how.kind],
     });
     return stage;
+  }
+
+  #removeCheckedInputs(): void {
+    for (const path of this.#checkedInputs.splice(0)) rmSync(path, { force: true });
   }
 
   /** Registers the clients of `stage` (the client stage table, or the relation #stageChecked returned). */
@@ -530,6 +538,7 @@ class BatchRun {
         `INSERT INTO dwh_stage.affected_clients SELECT DISTINCT client_id FROM dwh_audit.client_change_events WHERE batch_id = ${this.#id}`,
       );
     });
+    this.#removeCheckedInputs();
     return traced("changes: SCD2", () => applyClientChanges(tx, this.#id));
   }
 
