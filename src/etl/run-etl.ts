@@ -24,6 +24,7 @@ import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
 import {
+  hashMatchDaysSql,
   LOADED_IDS_DDL,
   LOADED_IDS_TABLE,
   loadedIdsSql,
@@ -814,7 +815,13 @@ class BatchRun {
     const staged = stagedRowsOf(stage, this.#checked);
     await this.#dialect.analyze(tx, stage);
     const duckdb = tx.engine === "duckdb";
-    const loaded = duckdb ? loadedInBatchSql(staged, this.#id) : undefined;
+    const loaded = duckdb
+      ? loadedInBatchSql(
+          staged,
+          this.#id,
+          (await tx.query<{ date_key: number }>(hashMatchDaysSql(staged))).map((d) => Number(d.date_key)),
+        )
+      : undefined;
     await traced("publish: verdicts", () => tx.exec(verdictsSql(staged, loaded)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
     await traced("publish: touched days", () =>
