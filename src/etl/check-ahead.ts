@@ -65,6 +65,9 @@ export class CheckAhead {
       threads: "1",
       memory_limit: CHECK_MEMORY_LIMIT,
       disabled_optimizers: "build_side_probe_side",
+      // As the batch's own DuckDB (see beginBatch): memory freed goes back to the system sooner.
+      allocator_flush_threshold: "16MB",
+      allocator_bulk_deallocation_flush_threshold: "64MB",
     });
     const connection = await instance.connect();
     const ahead = new CheckAhead(instance, connection, mkdtempSync(join(tmpdir(), "momo-checked-")));
