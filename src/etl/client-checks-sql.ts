@@ -45,6 +45,16 @@ const quote = (text: string) => `'"' || ${text} || '"'`;
 /** [condition, reason, message]: one way a value fails checkAttribute. */
 type Problem = readonly [string, string, string];
 
+/** `value` is not one of `values` (checkAttribute's enumerations, whose message lists them in order). */
+function oneOf(attribute: string, value: string, values: ReadonlySet<string>): Problem {
+  const listed = [...values].join(", ");
+  return [
+    `${value} NOT IN (${inList(values)})`,
+    "invalid_enum",
+    `'${attribute} ' || ${quote(value)} || ' is not one of ${listed}'`,
+  ];
+}
+
 /**
  * checkAttribute's problems with `value` (SQL text) as attribute `attribute`, in its order; `geographyKey` is
  * the key of `value` in dim_geography (NULL when none), for geo_code.
@@ -64,21 +74,9 @@ function attributeProblems(attribute: string, value: string, geographyKey: strin
     case "sector":
       return [[blankOrLonger(value, 80), "invalid_value", "'sector must hold 1 to 80 characters'"]];
     case "size_band":
-      return [
-        [
-          `${value} NOT IN (${inList(SIZE_BANDS)})`,
-          "invalid_enum",
-          `'size_band ' || ${quote(value)} || ' is not one of micro, small, medium, large'`,
-        ],
-      ];
+      return [oneOf("size_band", value, SIZE_BANDS)];
     case "tier":
-      return [
-        [
-          `${value} NOT IN (${inList(TIERS)})`,
-          "invalid_enum",
-          `'tier ' || ${quote(value)} || ' is not one of bronze, silver, gold, platinum'`,
-        ],
-      ];
+      return [oneOf("tier", value, TIERS)];
     case "kyc_level":
       return [
         [
@@ -104,13 +102,7 @@ function attributeProblems(attribute: string, value: string, geographyKey: strin
         ],
       ];
     case "status":
-      return [
-        [
-          `${value} NOT IN (${inList(STATUSES)})`,
-          "invalid_enum",
-          `'status ' || ${quote(value)} || ' is not one of active, suspended, closed'`,
-        ],
-      ];
+      return [oneOf("status", value, STATUSES)];
     default:
       throw new Error(`${attribute} is not a client attribute`);
   }

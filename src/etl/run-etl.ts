@@ -421,8 +421,6 @@ class BatchRun {
   }
 
   async #loadClients(files: readonly InputFile[], ahead: Ahead | null): Promise<void> {
-    const progress = { done: 0, total: sum(files) };
-    const job = ahead?.clients ?? null;
     const how = {
       kind: "client",
       stage: "clients",
@@ -430,21 +428,31 @@ class BatchRun {
       target: STAGE.clients,
       columns: CLIENT_STAGE_COLUMNS,
     } as const;
-    let stage = qualified(STAGE.clients);
-    if (ahead && job !== null)
-      stage = await traced("clients: stage checked", () =>
-        this.#stageChecked(how, checkClient, files, ahead.checks, job, progress),
-      );
-    else
-      await traced("clients: read and stage", () =>
-        this.#stageFiles(
-          files,
-          (file) => ({ ...how, check: (r) => checkClient(r, this.#context(file)) }),
-          progress,
-        ),
-      );
+    const stage = await this.#stageRecords(how, checkClient, files, ahead?.checks, ahead?.clients ?? null);
     await traced("clients: register", () => this.#registerStagedClients(stage));
     this.#removeCheckedInputs();
+  }
+
+  /**
+   * Stages client or change files: from CheckAhead's job `job` where it checked them, through the TypeScript
+   * check otherwise; returns the stage to read them from.
+   */
+  async #stageRecords(
+    how: Pick<StageHow, "kind" | "stage" | "expected" | "target" | "columns">,
+    check: typeof checkClient | typeof checkChange,
+    files: readonly InputFile[],
+    ahead: CheckAhead | undefined,
+    job: number | null,
+  ): Promise<string> {
+    const progress = { done: 0, total: sum(files) };
+    if (ahead && job !== null)
+      return traced(`${how.stage}: stage checked`, () =>
+        this.#stageChecked(how, check, files, ahead, job, progress),
+      );
+    await traced(`${how.stage}: read and stage`, () =>
+      this.#stageFiles(files, (file) => ({ ...how, check: (r) => check(r, this.#context(file)) }), progress),
+    );
+    return qualified(how.target);
   }
 
   /**
@@ -509,8 +517,6 @@ class BatchRun {
 
   async #loadChanges(files: readonly InputFile[], ahead: Ahead | null) {
     const tx = this.#tx;
-    const progress = { done: 0, total: sum(files) };
-    const job = ahead?.changes ?? null;
     const how = {
       kind: "client_change",
       stage: "changes",
@@ -518,19 +524,7 @@ class BatchRun {
       target: STAGE.changes,
       columns: CHANGE_STAGE_COLUMNS,
     } as const;
-    let stage = qualified(STAGE.changes);
-    if (ahead && job !== null)
-      stage = await traced("changes: stage checked", () =>
-        this.#stageChecked(how, checkChange, files, ahead.checks, job, progress),
-      );
-    else
-      await traced("changes: read and stage", () =>
-        this.#stageFiles(
-          files,
-          (file) => ({ ...how, check: (r) => checkChange(r, this.#context(file)) }),
-          progress,
-        ),
-      );
+    const stage = await this.#stageRecords(how, checkChange, files, ahead?.checks, ahead?.changes ?? null);
     await traced("changes: insert events", async () => {
       await this.#dialect.analyze(tx, STAGE.changes);
       await tx.exec(changeRejectsSql(this.#id, stage));

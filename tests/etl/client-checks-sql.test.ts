@@ -11,6 +11,7 @@ import {
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "../../src/etl/client-records.ts";
 import { forEachCsvRecord } from "../../src/etl/records.ts";
 import { loadReferences, type References } from "../../src/etl/references.ts";
+import type { Reject } from "../../src/etl/rejects.ts";
 import {
   fileLinesSql,
   prefixedRaw,
@@ -139,110 +140,135 @@ interface Outcome {
 const valuesText = (values: readonly SqlValue[]) =>
   values.map((v) => (v === null || v === undefined ? "\\N" : String(v))).join("|");
 
-describe("client checks in SQL (DuckDB)", () => {
-  let db: TestDatabase;
-  let wh: Warehouse;
-  let refs: References;
-  const dir = mkdtempSync(join(tmpdir(), "momo-client-checks-sql-"));
-  const path = join(dir, FILE);
-  beforeAll(async () => {
-    db = await createTestDatabase("duckdb");
-    wh = await db.open();
-    await initWarehouse(wh);
-    refs = await loadReferences(wh);
-    const lines = records();
-    // Blank lines inside, no line break after the last record.
-    writeFileSync(
-      path,
-      `${CLIENT_FIELDS.join(",")}\n${lines.slice(0, 40).join("\n")}\n\n${lines.slice(40).join("\n")}`,
-    );
+function outcomeOf(checked: SqlValue[] | Reject, line: number): Outcome {
+  if (Array.isArray(checked)) return { line, reject: null, values: valuesText(checked) };
+  const { field, reason, message, raw } = checked;
+  return { line, reject: { field, reason, message, raw }, values: null };
+}
+
+interface ChecksCase {
+  readonly kind: string;
+  readonly file: string;
+  readonly header: readonly string[];
+  readonly records: () => string[];
+  readonly check: typeof checkClient | typeof checkChange;
+  readonly checksSql: (lines: string, now: string) => string;
+  /** The stage values of an accepted row of `checked`, as valuesText prints checkClient's or checkChange's. */
+  readonly valuesSql: string;
+  readonly quoted: number;
+  /** Every field:reason the corpus must reach. */
+  readonly reasons: readonly string[];
+}
+
+/** Every record of the case's file through the TypeScript check and through SQL: the same outcome each. */
+function describeChecks(c: ChecksCase): void {
+  describe(`${c.kind} checks in SQL (DuckDB)`, () => {
+    let db: TestDatabase;
+    let wh: Warehouse;
+    let refs: References;
+    const dir = mkdtempSync(join(tmpdir(), "momo-record-checks-sql-"));
+    const path = join(dir, c.file);
+    beforeAll(async () => {
+      db = await createTestDatabase("duckdb");
+      wh = await db.open();
+      await initWarehouse(wh);
+      refs = await loadReferences(wh);
+      const lines = c.records();
+      // Blank lines inside, no line break after the last record.
+      writeFileSync(
+        path,
+        `${c.header.join(",")}\n${lines.slice(0, 40).join("\n")}\n\n${lines.slice(40).join("\n")}`,
+      );
+    });
+    afterAll(async () => {
+      await wh.close();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function viaTypeScript(): Promise<Outcome[]> {
+      const out: Outcome[] = [];
+      await forEachCsvRecord(
+        path,
+        () => {},
+        (rec) => out.push(outcomeOf(c.check(rec, { refs, now: NOW, file: c.file }), rec.line)),
+        () => {},
+      );
+      return out;
+    }
+
+    async function viaSql(): Promise<Outcome[]> {
+      const lines = `(${fileLinesSql([{ name: c.file, path, rowBase: 0 }])})`;
+      await wh.exec(`CREATE OR REPLACE TEMP TABLE checked AS ${c.checksSql(lines, NOW)}`);
+      const quotedRows = await wh.query<{ source_file: string; line_number: number; raw: string }>(
+        quotedRecordsSql("checked"),
+      );
+      expect(quotedRows.length).toBe(c.quoted);
+      const quoted = checkQuotedRecords(quotedRows, c.check, refs, NOW);
+      const rows = await wh.query<Row>(`
+        SELECT line_number, reason, field, message, ${prefixedRaw("raw_record")} AS raw_record, ${c.valuesSql} AS v
+          FROM checked WHERE reason IS DISTINCT FROM '${QUOTED_LINE}'`);
+      return [
+        ...rows.map((r) => ({
+          line: Number(r.line_number),
+          reject:
+            r.reason === null
+              ? null
+              : {
+                  field: r.field as string | null,
+                  reason: r.reason as string,
+                  message: r.message as string,
+                  raw: unprefixedRaw(r.raw_record as string),
+                },
+          values: r.reason === null ? String(r.v) : null,
+        })),
+        ...quoted.staged.map((v) => ({ line: Number(v[1]), reject: null, values: valuesText(v) })),
+        ...quoted.rejects.map((r) => outcomeOf(r, r.line)),
+      ].sort((a, b) => a.line - b.line);
+    }
+
+    it(`accepts and refuses exactly what the TypeScript check does, with the same reasons, lines and values`, async () => {
+      const expected = await viaTypeScript();
+      const actual = await viaSql();
+      const reasons = new Set(
+        expected.flatMap((o) => (o.reject ? [`${o.reject.field}:${o.reject.reason}`] : [])),
+      );
+      // The corpus reaches every check (and some records pass).
+      expect([...reasons].sort()).toEqual([...c.reasons].sort());
+      expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
+      expect(actual.length).toBe(expected.length);
+      for (let i = 0; i < expected.length; i++) expect(actual[i]).toEqual(expected[i]);
+    });
   });
-  afterAll(async () => {
-    await wh.close();
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+}
 
-  function outcomeOf(checked: ReturnType<typeof checkClient>, line: number): Outcome {
-    if (Array.isArray(checked)) return { line, reject: null, values: valuesText(checked) };
-    const { field, reason, message, raw } = checked;
-    return { line, reject: { field, reason, message, raw }, values: null };
-  }
-
-  async function viaTypeScript(): Promise<Outcome[]> {
-    const out: Outcome[] = [];
-    await forEachCsvRecord(
-      path,
-      () => {},
-      (rec) => out.push(outcomeOf(checkClient(rec, { refs, now: NOW, file: FILE }), rec.line)),
-      () => {},
-    );
-    return out;
-  }
-
-  async function viaSql(): Promise<Outcome[]> {
-    const lines = `(${fileLinesSql([{ name: FILE, path, rowBase: 0 }])})`;
-    await wh.exec(`CREATE OR REPLACE TEMP TABLE checked AS ${clientChecksSql(lines, NOW)}`);
-    const quotedRows = await wh.query<{ source_file: string; line_number: number; raw: string }>(
-      quotedRecordsSql("checked"),
-    );
-    expect(quotedRows.length).toBe(5);
-    const quoted = checkQuotedRecords(quotedRows, checkClient, refs, NOW);
-    const fromQuoted = [
-      ...quoted.staged.map((v) => ({ line: Number(v[1]), reject: null, values: valuesText(v) })),
-      ...quoted.rejects.map((r) => outcomeOf(r, r.line)),
-    ];
-    const rows = await wh.query<Row>(`
-      SELECT line_number, reason, field, message, ${prefixedRaw("raw_record")} AS raw_record,
-             concat_ws('|', source_file, line_number, client_id, client_name, client_type, sector, size_band, tier,
+describeChecks({
+  kind: "client",
+  file: FILE,
+  header: CLIENT_FIELDS,
+  records,
+  check: checkClient,
+  checksSql: clientChecksSql,
+  valuesSql: `concat_ws('|', source_file, line_number, client_id, client_name, client_type, sector, size_band, tier,
                        kyc_level, geography_key, COALESCE(parent_client_id, '\\N'), CAST(registration_date AS VARCHAR),
-                       status, raw_record) AS v
-        FROM checked WHERE reason IS DISTINCT FROM '${QUOTED_LINE}'`);
-    const fromSql = rows.map((r) => ({
-      line: Number(r.line_number),
-      reject:
-        r.reason === null
-          ? null
-          : {
-              field: r.field as string | null,
-              reason: r.reason as string,
-              message: r.message as string,
-              raw: unprefixedRaw(r.raw_record as string),
-            },
-      values: r.reason === null ? String(r.v) : null,
-    }));
-    return [...fromSql, ...fromQuoted].sort((a, b) => a.line - b.line);
-  }
-
-  it("accepts and refuses exactly what checkClient does, with the same reasons, lines and values", async () => {
-    const expected = await viaTypeScript();
-    const actual = await viaSql();
-    const reasons = new Set(
-      expected.flatMap((o) => (o.reject ? [`${o.reject.field}:${o.reject.reason}`] : [])),
-    );
-    // The corpus reaches every check (and some records pass).
-    expect([...reasons].sort()).toEqual(
-      [
-        "null:broken_line",
-        "client_id:missing_value",
-        "client_id:invalid_identifier",
-        "client_name:invalid_value",
-        "client_type:invalid_value",
-        "sector:invalid_value",
-        "size_band:invalid_enum",
-        "tier:invalid_enum",
-        "kyc_level:out_of_range",
-        "geo_code:unknown_geography",
-        "parent_client_id:invalid_identifier",
-        "registration_date:malformed_date",
-        "registration_date:future_timestamp",
-        "status:invalid_enum",
-      ].sort(),
-    );
-    expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
-    expect(actual.length).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(actual[i]).toEqual(expected[i]);
-  });
+                       status, raw_record)`,
+  quoted: 5,
+  reasons: [
+    "null:broken_line",
+    "client_id:missing_value",
+    "client_id:invalid_identifier",
+    "client_name:invalid_value",
+    "client_type:invalid_value",
+    "sector:invalid_value",
+    "size_band:invalid_enum",
+    "tier:invalid_enum",
+    "kyc_level:out_of_range",
+    "geo_code:unknown_geography",
+    "parent_client_id:invalid_identifier",
+    "registration_date:malformed_date",
+    "registration_date:future_timestamp",
+    "status:invalid_enum",
+  ],
 });
 
 const CHANGE_FILE = "client_changes.csv";
@@ -301,95 +327,30 @@ function changeRecords(): string[] {
   return out;
 }
 
-describe("client change checks in SQL (DuckDB)", () => {
-  let db: TestDatabase;
-  let wh: Warehouse;
-  let refs: References;
-  const dir = mkdtempSync(join(tmpdir(), "momo-change-checks-sql-"));
-  const path = join(dir, CHANGE_FILE);
-  beforeAll(async () => {
-    db = await createTestDatabase("duckdb");
-    wh = await db.open();
-    await initWarehouse(wh);
-    refs = await loadReferences(wh);
-    const lines = changeRecords();
-    writeFileSync(
-      path,
-      `${CHANGE_FIELDS.join(",")}\n${lines.slice(0, 40).join("\n")}\n\n${lines.slice(40).join("\n")}`,
-    );
-  });
-  afterAll(async () => {
-    await wh.close();
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  function outcomeOf(checked: ReturnType<typeof checkChange>, line: number): Outcome {
-    if (Array.isArray(checked)) return { line, reject: null, values: valuesText(checked) };
-    const { field, reason, message, raw } = checked;
-    return { line, reject: { field, reason, message, raw }, values: null };
-  }
-
-  it("accepts and refuses exactly what checkChange does, with the same reasons, lines and values", async () => {
-    const expected: Outcome[] = [];
-    await forEachCsvRecord(
-      path,
-      () => {},
-      (rec) => expected.push(outcomeOf(checkChange(rec, { refs, now: NOW, file: CHANGE_FILE }), rec.line)),
-      () => {},
-    );
-    const lines = `(${fileLinesSql([{ name: CHANGE_FILE, path, rowBase: 0 }])})`;
-    await wh.exec(`CREATE OR REPLACE TEMP TABLE checked AS ${changeChecksSql(lines, NOW)}`);
-    const quotedRows = await wh.query<{ source_file: string; line_number: number; raw: string }>(
-      quotedRecordsSql("checked"),
-    );
-    expect(quotedRows.length).toBe(3);
-    const quoted = checkQuotedRecords(quotedRows, checkChange, refs, NOW);
-    const rows = await wh.query<Row>(`
-      SELECT line_number, reason, field, message, ${prefixedRaw("raw_record")} AS raw_record,
-             concat_ws('|', source_file, line_number, change_id, client_id, strftime(effective_at, '%Y-%m-%d %H:%M:%S'),
-                       change_type, attribute, COALESCE(old_value, '\\N'), new_value, raw_record) AS v
-        FROM checked WHERE reason IS DISTINCT FROM '${QUOTED_LINE}'`);
-    const actual = [
-      ...rows.map((r) => ({
-        line: Number(r.line_number),
-        reject:
-          r.reason === null
-            ? null
-            : {
-                field: r.field as string | null,
-                reason: r.reason as string,
-                message: r.message as string,
-                raw: unprefixedRaw(r.raw_record as string),
-              },
-        values: r.reason === null ? String(r.v) : null,
-      })),
-      ...quoted.staged.map((v) => ({ line: Number(v[1]), reject: null, values: valuesText(v) })),
-      ...quoted.rejects.map((r) => outcomeOf(r, r.line)),
-    ].sort((a, b) => a.line - b.line);
-    const reasons = new Set(
-      expected.flatMap((o) => (o.reject ? [`${o.reject.field}:${o.reject.reason}`] : [])),
-    );
-    expect([...reasons].sort()).toEqual(
-      [
-        "null:broken_line",
-        "change_id:missing_value",
-        "change_id:invalid_identifier",
-        "client_id:missing_value",
-        "client_id:invalid_identifier",
-        "effective_at:malformed_date",
-        "effective_at:future_timestamp",
-        "change_type:invalid_enum",
-        "attribute:unknown_attribute",
-        "new_value:invalid_value",
-        "new_value:invalid_enum",
-        "new_value:out_of_range",
-        "new_value:unknown_geography",
-        "new_value:invalid_identifier",
-      ].sort(),
-    );
-    expect(expected.filter((o) => o.reject === null).length).toBeGreaterThan(100);
-    expect(actual.length).toBe(expected.length);
-    for (let i = 0; i < expected.length; i++) expect(actual[i]).toEqual(expected[i]);
-  });
+describeChecks({
+  kind: "client change",
+  file: CHANGE_FILE,
+  header: CHANGE_FIELDS,
+  records: changeRecords,
+  check: checkChange,
+  checksSql: changeChecksSql,
+  valuesSql: `concat_ws('|', source_file, line_number, change_id, client_id, strftime(effective_at, '%Y-%m-%d %H:%M:%S'),
+                       change_type, attribute, COALESCE(old_value, '\\N'), new_value, raw_record)`,
+  quoted: 3,
+  reasons: [
+    "null:broken_line",
+    "change_id:missing_value",
+    "change_id:invalid_identifier",
+    "client_id:missing_value",
+    "client_id:invalid_identifier",
+    "effective_at:malformed_date",
+    "effective_at:future_timestamp",
+    "change_type:invalid_enum",
+    "attribute:unknown_attribute",
+    "new_value:invalid_value",
+    "new_value:invalid_enum",
+    "new_value:out_of_range",
+    "new_value:unknown_geography",
+    "new_value:invalid_identifier",
+  ],
 });
