@@ -42,6 +42,14 @@ const inList = (values: Iterable<string>) => [...values].map(sqlString).join(", 
 const IDENTIFIER = sqlString(IDENTIFIER_PATTERN);
 const quote = (text: string) => `'"' || ${text} || '"'`;
 
+/** The records of `lines` (fileLinesSql's rows) with their fields `f`: no header, no blank line. */
+function splitSql(lines: string): string {
+  return `
+  SELECT source_file, line_number, raw, string_split(raw, ',') AS f
+    FROM ${lines}
+   WHERE line_number > 1 AND raw IS NOT NULL`;
+}
+
 /** [condition, reason, message]: one way a value fails checkAttribute. */
 type Problem = readonly [string, string, string];
 
@@ -169,11 +177,7 @@ export function clientChecksSql(lines: string, now: string): string {
   const accepted = (value: string) => `CASE WHEN reason IS NULL THEN ${value} END`;
   const text = (name: string) => `${accepted(field(name))} AS ${name}`;
   return `
-WITH split AS (
-  SELECT source_file, line_number, raw, string_split(raw, ',') AS f
-    FROM ${lines}
-   WHERE line_number > 1 AND raw IS NOT NULL
-),
+WITH split AS (${splitSql(lines)}),
 parsed AS (
   SELECT s.*, g.geography_key,
          CASE WHEN regexp_full_match(${registration}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND ${registration} >= '1900'
@@ -265,11 +269,7 @@ export function changeChecksSql(lines: string, now: string): string {
   ];
   const accepted = (value: string) => `CASE WHEN reason IS NULL THEN ${value} END`;
   return `
-WITH split AS (
-  SELECT source_file, line_number, raw, string_split(raw, ',') AS f
-    FROM ${lines}
-   WHERE line_number > 1 AND raw IS NOT NULL
-),
+WITH split AS (${splitSql(lines)}),
 parsed AS (
   SELECT s.*, g.geography_key,
          CASE WHEN regexp_full_match(${effective}, ${sqlString(TIMESTAMP_PATTERN)})

@@ -21,7 +21,7 @@ import { TRANSACTION_HEADER } from "../../src/generate/catalog.ts";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import type { Row, Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, type TestDatabase } from "../support/engines.ts";
-import { seededRandom } from "../support/random.ts";
+import { fuzzedRecords } from "../support/random.ts";
 
 // The DuckDB path checks plain CSV files in SQL; checkTransaction is the reference. Every record below goes
 // through both and must come out the same: accepted with the same values, or refused with the same field,
@@ -109,27 +109,20 @@ const ODD = [
 ];
 
 function records(): string[] {
-  const out: string[] = [VALID.join(",")];
-  // Each field through every odd value.
-  for (let i = 0; i < VALID.length; i++)
-    for (const odd of ODD) out.push(VALID.map((v, j) => (j === i ? odd : v)).join(","));
-  // Random pairs of odd fields, records with fields missing or added, a fraud label with its flag.
-  const random = seededRandom(7);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
-  for (let n = 0; n < 1500; n++) {
-    const fields = [...VALID];
-    fields[0] = `T${n + 10}`;
-    if (random() < 0.3) {
-      fields[14] = "1";
-      fields[15] = pick(["structuring", "", "velocity_burst", "nope"]);
-    }
-    for (let k = 0; k < 1 + Math.floor(random() * 2); k++) fields[Math.floor(random() * 16)] = pick(ODD);
-    const shape = random();
-    if (shape < 0.05) fields.pop();
-    else if (shape < 0.1) fields.push("extra");
-    out.push(fields.join(","));
-  }
-  out.push("", "   ", ",", "only-one-field", VALID.join(","));
+  // Each field through every odd value; random pairs of odd fields, records with fields missing or added,
+  // a fraud label with its flag.
+  const out = fuzzedRecords({
+    valid: VALID,
+    odd: ODD,
+    seed: 7,
+    id: (n) => `T${n + 10}`,
+    adjust: (fields, pick, random) => {
+      if (random() < 0.3) {
+        fields[14] = "1";
+        fields[15] = pick(["structuring", "", "velocity_burst", "nope"]);
+      }
+    },
+  });
   // Quoted fields (on one line): commas inside quotes, doubled quotes, a quoted valid value.
   out.push(
     VALID.map((v, j) => (j === 8 ? '"1.250,00"' : v)).join(","),
