@@ -28,15 +28,23 @@ export const FACT_COLUMNS = [
  * dim_client's rows (`where` on alias d) of the clients that `stage` names as counterparties: few rows name
  * one (full scale, a group of 3.6M: 270k, 226k distinct clients of 3M), so the counterparty lookup's hash
  * table holds a fraction of dim_client instead of a second copy of it beside the client lookup's. With two
- * whole copies, the fact insert ran out of DuckDB's 1 GB in some full-scale runs.
+ * whole copies, the fact insert ran out of DuckDB's 1 GB in some full-scale runs. For DuckDB only: on
+ * PostgreSQL, which looks versions up by index, the semi-join made the medium preset's publish 215 s.
  */
-function counterpartyVersions(stage: string, where = "TRUE"): string {
-  return `(SELECT * FROM dwh.dim_client AS d
-            WHERE ${where} AND d.client_id IN (SELECT t.counterparty_client_id FROM ${stage} AS t))`;
+export function counterpartyVersions(stage: string): string {
+  return `(SELECT * FROM dwh.dim_client AS d WHERE d.client_id IN (SELECT t.counterparty_client_id FROM ${stage} AS t))`;
 }
 
-/** Rows of the transaction stage `stage` without a verdict, keyed: each fact points at the client versions valid at its time. */
-export function stagedFactsSql(batchId: number, stage: string, where = "TRUE"): string {
+/**
+ * Rows of the transaction stage `stage` without a verdict, keyed: each fact points at the client versions
+ * valid at its time (the counterparty's looked up in `counterparties`, dim_client or counterpartyVersions).
+ */
+export function stagedFactsSql(
+  batchId: number,
+  stage: string,
+  where = "TRUE",
+  counterparties = "dwh.dim_client",
+): string {
   return `
 SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
        cp.client_key AS counterparty_client_key, s.counterparty_client_id, s.counterparty_ref,
@@ -46,7 +54,7 @@ SELECT s.transaction_id, s.date_key, s.time_key, c.client_key, s.client_id,
   FROM ${stage} AS s
   JOIN dwh.dim_client AS c
     ON c.client_id = s.client_id AND s.transaction_at >= c.valid_from AND s.transaction_at < c.valid_to
-  LEFT JOIN ${counterpartyVersions(stage)} AS cp
+  LEFT JOIN ${counterparties} AS cp
     ON cp.client_id = s.counterparty_client_id AND s.transaction_at >= cp.valid_from AND s.transaction_at < cp.valid_to
   ${UNREFUSED}
    AND ${where}`;
@@ -66,7 +74,7 @@ export const UNREFUSED = `LEFT JOIN dwh_stage.transaction_verdicts AS v ON v.row
  * Only the ids that occur more than once are ranked (a window over every staged row cost more: 11.2 against
  * 9.6 CPU s on PostgreSQL at medium scale).
  */
-export const verdictsSql = (stage: string, loaded = loadedSql(stage)) => `
+export const verdictsSql = (stage: string, loaded = loadedSql(stage), counterparties = "dwh.dim_client") => `
 INSERT INTO dwh_stage.transaction_verdicts (row_no, field, reason, message)
 WITH repeated AS (
   SELECT g.transaction_id FROM ${stage} AS g GROUP BY g.transaction_id HAVING COUNT(*) > 1
@@ -106,7 +114,7 @@ checked AS (
     FROM ${stage} AS s
     LEFT JOIN ranked AS r ON r.row_no = s.row_no
     LEFT JOIN dwh.dim_client AS c ON c.client_id = s.client_id AND c.version = 1
-    LEFT JOIN ${counterpartyVersions(stage, "d.version = 1")} AS cp ON cp.client_id = s.counterparty_client_id
+    LEFT JOIN ${counterparties} AS cp ON cp.client_id = s.counterparty_client_id AND cp.version = 1
     LEFT JOIN loaded AS l ON l.transaction_id = s.transaction_id
 )
 SELECT row_no, field, reason, message FROM checked WHERE reason IS NOT NULL`;

@@ -1,6 +1,7 @@
 import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
 import { DUCKDB_DIALECT, withoutDictionaryAnalysis } from "./dialect.ts";
 import {
+  counterpartyVersions,
   dailySql,
   distinctCountsSql,
   FACT_COLUMNS,
@@ -24,7 +25,10 @@ export async function publishFacts(
   const staged = stagedRowsOf(stage, checked);
   await DUCKDB_DIALECT.withWrittenJoinSides(tx, () =>
     withoutDictionaryAnalysis(tx, () =>
-      tx.exec(`INSERT INTO dwh.fact_transactions (${FACT_COLUMNS}) ${stagedFactsSql(batchId, staged)}`),
+      tx.exec(
+        `INSERT INTO dwh.fact_transactions (${FACT_COLUMNS})
+         ${stagedFactsSql(batchId, staged, "TRUE", counterpartyVersions(staged))}`,
+      ),
     ),
   );
 }

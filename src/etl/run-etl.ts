@@ -24,6 +24,7 @@ import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
 import { dialectOf, type EtlDialect } from "./dialect.ts";
 import {
+  counterpartyVersions,
   hashMatchDaysSql,
   LOADED_IDS_DDL,
   LOADED_IDS_TABLE,
@@ -816,7 +817,8 @@ class BatchRun {
           (await tx.query<{ date_key: number }>(hashMatchDaysSql(staged))).map((d) => Number(d.date_key)),
         )
       : undefined;
-    await traced("publish: verdicts", () => tx.exec(verdictsSql(staged, loaded)));
+    const counterparties = duckdb ? counterpartyVersions(staged) : undefined;
+    await traced("publish: verdicts", () => tx.exec(verdictsSql(staged, loaded, counterparties)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
     await traced("publish: touched days", () =>
       tx.exec(`
