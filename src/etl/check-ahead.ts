@@ -10,16 +10,13 @@ import {
   clientChecksSql,
 } from "./client-checks-sql.ts";
 import type { References } from "./references.ts";
-import { TX_STAGE_COLUMNS, TX_STAGE_REJECT_COLUMNS } from "./stage.ts";
+import { TX_CHECKED_COLUMNS } from "./stage.ts";
 import { fileLinesSql, type SqlCheckedFile, transactionChecksSql } from "./transaction-checks-sql.ts";
 
-/** The columns a checked group's Parquet file holds, in the transaction stage's names. */
-export const CHECKED_COLUMNS = [...TX_STAGE_COLUMNS, ...TX_STAGE_REJECT_COLUMNS] as const;
-
-/** The job of CheckAhead that checks plain transaction files: CHECKED_COLUMNS of transactionChecksSql. */
+/** The job of CheckAhead that checks plain transaction files: TX_CHECKED_COLUMNS of transactionChecksSql. */
 export function transactionsJob(files: readonly SqlCheckedFile[], refs: References, now: string): string {
   const checks = transactionChecksSql(`(${fileLinesSql(files)})`, refs, now);
-  return `SELECT ${CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+  return `SELECT ${TX_CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
 }
 
 /** The job of CheckAhead that checks plain client change files: CHANGE_CHECKED_COLUMNS of changeChecksSql. */

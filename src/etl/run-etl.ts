@@ -74,7 +74,6 @@ import { traced, traceEngineMemory } from "./trace.ts";
 import {
   checkQuotedLines,
   checkRejectsSql,
-  QUOTED_LINE,
   type QuotedLine,
   quotedLinesSql,
   type SqlCheckedFile,
@@ -471,17 +470,12 @@ class BatchRun {
     progress: { done: number; total: number },
   ): Promise<string> {
     const tx = this.#tx;
-    for (const file of files) {
-      const problem = headerProblem(splitCsv(firstLine(file.path)), how.expected);
-      if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
-    }
+    checkHeaders(files, how.expected);
     const path = await ahead.result(job);
     this.#checkedInputs.push(path);
     const checked = `read_parquet(${sqlString(path)})`;
-    await tx.exec(`
-      INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
-      SELECT ${this.#id}, source_file, line_number, '${how.kind}', field, reason, message, raw_record
-        FROM ${checked} WHERE reason <> '${QUOTED_LINE}'`);
+    const names = files.map((f) => sqlString(f.name)).join(", ");
+    await this.#insertCheckRejects(how.kind, checked, names);
     const quoted = await tx.query<{ source_file: string; line_number: number; raw: string }>(
       quotedRecordsSql(checked),
     );
@@ -490,7 +484,6 @@ class BatchRun {
     this.#rejects.addAll(rejects);
     await this.#rejects.flush(tx, this.#id);
     const [count] = await tx.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${checked}`);
-    const names = files.map((f) => sqlString(f.name)).join(", ");
     const stage = withChecked(how.target, how.columns, [path], "reason IS NULL");
     await this.#giveUpOnRejectedFiles(how.kind, stage, names);
     progress.done += sum(files);
@@ -502,6 +495,14 @@ class BatchRun {
       records: this.#read[how.kind],
     });
     return stage;
+  }
+
+  /** Copies to etl_rejects the records of the files `names` (SQL strings) that the SQL checks refused in `stage`. */
+  #insertCheckRejects(kind: Reject["kind"], stage: string, names: string): Promise<void> {
+    return this.#tx.exec(`
+      INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
+      SELECT ${this.#id}, source_file, line_number, '${kind}', field, reason, message, raw_record
+        FROM (${checkRejectsSql(stage, names)})`);
   }
 
   #removeCheckedInputs(): void {
@@ -568,7 +569,7 @@ class BatchRun {
           this.#now,
         ),
       );
-      return jobs.length - 1;
+      return { job: jobs.length - 1, files: inSql };
     });
     if (jobs.length === 0) return null;
     return {
@@ -593,11 +594,12 @@ class BatchRun {
       for (const [i, group] of groups.entries()) {
         if (signal?.aborted)
           throw new EtlInterrupted(`interrupted while reading ${(group.files[0] as InputFile).name}`);
-        const job = ahead?.groups[i] ?? null;
-        const inSql = ahead && job !== null ? group.files.filter((f) => this.#plain.has(f.name)) : [];
-        const inWorkers = group.files.filter((f) => !inSql.includes(f));
-        if (ahead && job !== null)
-          await this.#step("read_and_check", () => this.#stageInSql(ahead.checks, job, inSql, progress));
+        const inSql = ahead?.groups[i] ?? null;
+        const inWorkers = group.files.filter((f) => !inSql?.files.includes(f));
+        if (ahead && inSql)
+          await this.#step("read_and_check", () =>
+            this.#stageInSql(ahead.checks, inSql.job, inSql.files, progress),
+          );
         if (inWorkers.length > 0) await this.#stageInWorkers(pool, inWorkers, group.rowBase, progress);
         await this.#step("publish", () => this.#publishStaged());
       }
@@ -663,19 +665,11 @@ class BatchRun {
     progress: { done: number; total: number },
   ): Promise<void> {
     const tx = this.#tx;
-    for (const file of files) {
-      const problem = headerProblem(splitCsv(firstLine(file.path)), TRANSACTION_FIELDS);
-      if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
-    }
+    checkHeaders(files, TRANSACTION_FIELDS);
     const names = files.map((f) => sqlString(f.name)).join(", ");
     this.#checked.push(await traced("checks in SQL: wait", () => ahead.result(job)));
     const stage = stageRelation(STAGE.transactions, this.#checked);
-    await traced("checks in SQL: rejects", () =>
-      tx.exec(`
-        INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
-        SELECT ${this.#id}, source_file, line_number, 'transaction', field, reason, message, raw_record
-          FROM (${checkRejectsSql(stage, names)})`),
-    );
+    await traced("checks in SQL: rejects", () => this.#insertCheckRejects("transaction", stage, names));
     await traced("checks in SQL: quoted lines", async () => {
       const quoted = await tx.query<QuotedLine>(quotedLinesSql(stage, names));
       const { staged, rejects } = checkQuotedLines(quoted, this.#refs, this.#now);
@@ -829,7 +823,7 @@ class BatchRun {
     if (duckdb) await traced("publish: loaded ids", () => tx.exec(loadedIdsSql(staged)));
     await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
     for (const path of this.#checked.splice(0)) rmSync(path, { force: true });
-    if (tx.engine === "duckdb")
+    if (duckdb)
       await traceEngineMemory("publish", () =>
         tx.query<{ tag: string; mb: number }>(
           "SELECT tag, memory_usage_bytes / 1e6 AS mb FROM duckdb_memory() WHERE memory_usage_bytes > 1e6 ORDER BY 2 DESC",
@@ -937,6 +931,14 @@ function stageLine(values: readonly SqlValue[]): string | null {
   return `${line}\n`;
 }
 
+/** Throws for the first of `files` (plain CSV files, read by SQL) whose header is not `expected`. */
+function checkHeaders(files: readonly InputFile[], expected: readonly string[]): void {
+  for (const file of files) {
+    const problem = headerProblem(splitCsv(firstLine(file.path)), expected);
+    if (problem) throw new Error(`${file.name}: unexpected header: ${problem}`);
+  }
+}
+
 /** The first line of a text file (its header), read without the rest of it. */
 function firstLine(path: string): string {
   const fd = openSync(path, "r");
@@ -960,12 +962,15 @@ const FILE_ROW_SPAN = 2 ** 32;
 /** Input bytes staged together: whole months, grouped until about this much, so memory stays bounded. */
 const STAGE_GROUP_BYTES = 512 * 1024 ** 2;
 
-/** The checks CheckAhead runs for a batch: which of its jobs checks the clients, and each group's files. */
+/**
+ * The checks CheckAhead runs for a batch: which of its jobs checks the clients and the changes, and for each
+ * group the job of its plain files and those files (null: none, or no job).
+ */
 interface Ahead {
   readonly checks: CheckAhead;
   readonly clients: number | null;
   readonly changes: number | null;
-  readonly groups: readonly (number | null)[];
+  readonly groups: readonly ({ readonly job: number; readonly files: readonly InputFile[] } | null)[];
 }
 
 interface StageGroup {

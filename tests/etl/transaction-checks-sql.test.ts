@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHECKED_COLUMNS, CheckAhead, transactionsJob } from "../../src/etl/check-ahead.ts";
+import { CheckAhead, transactionsJob } from "../../src/etl/check-ahead.ts";
 import { forEachCsvRecord } from "../../src/etl/records.ts";
 import { loadReferences, type References } from "../../src/etl/references.ts";
+import { TX_CHECKED_COLUMNS } from "../../src/etl/stage.ts";
 import {
   checkQuotedLines,
   fileLinesSql,
@@ -287,7 +288,7 @@ describe("transaction checks in SQL (DuckDB)", () => {
   });
 
   it("checks ahead in a DuckDB of its own to the rows the checks give in the warehouse, group by group", async () => {
-    const columns = CHECKED_COLUMNS.join(", ");
+    const columns = TX_CHECKED_COLUMNS.join(", ");
     const base = 2 ** 32;
     const ahead = await CheckAhead.start(
       [
