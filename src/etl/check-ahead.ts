@@ -13,26 +13,32 @@ import type { References } from "./references.ts";
 import { TX_CHECKED_COLUMNS } from "./stage.ts";
 import { fileLinesSql, type SqlCheckedFile, transactionChecksSql } from "./transaction-checks-sql.ts";
 
-/** The job of CheckAhead that checks plain transaction files: TX_CHECKED_COLUMNS of transactionChecksSql. */
+/** A job of CheckAhead: `columns` of `checks` (one of the SQL checks) over the lines of `files`. */
+function checkJob(
+  files: readonly SqlCheckedFile[],
+  columns: readonly string[],
+  checks: (lines: string) => string,
+): string {
+  return `SELECT ${columns.join(", ")} FROM (${checks(`(${fileLinesSql(files)})`)})`;
+}
+
+/** The job of CheckAhead that checks plain transaction files. */
 export function transactionsJob(files: readonly SqlCheckedFile[], refs: References, now: string): string {
-  const checks = transactionChecksSql(`(${fileLinesSql(files)})`, refs, now);
-  return `SELECT ${TX_CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+  return checkJob(files, TX_CHECKED_COLUMNS, (lines) => transactionChecksSql(lines, refs, now));
 }
 
-/** The job of CheckAhead that checks plain client change files: CHANGE_CHECKED_COLUMNS of changeChecksSql. */
+/** The job of CheckAhead that checks plain client change files. */
 export function changesJob(files: readonly SqlCheckedFile[], now: string): string {
-  const checks = changeChecksSql(`(${fileLinesSql(files)})`, now);
-  return `SELECT ${CHANGE_CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+  return checkJob(files, CHANGE_CHECKED_COLUMNS, (lines) => changeChecksSql(lines, now));
 }
 
-/** The job of CheckAhead that checks plain client files: CLIENT_CHECKED_COLUMNS of clientChecksSql. */
+/** The job of CheckAhead that checks plain client files. */
 export function clientsJob(files: readonly SqlCheckedFile[], now: string): string {
-  const checks = clientChecksSql(`(${fileLinesSql(files)})`, now);
-  return `SELECT ${CLIENT_CHECKED_COLUMNS.join(", ")} FROM (${checks})`;
+  return checkJob(files, CLIENT_CHECKED_COLUMNS, (lines) => clientChecksSql(lines, now));
 }
 
 /**
- * DuckDB: reads and checks plain input files in SQL (clientsJob, transactionsJob) in an in-memory DuckDB of
+ * DuckDB: reads and checks plain input files in SQL (clientsJob, changesJob, transactionsJob) in an in-memory DuckDB of
  * its own, job after job, each to a Parquet file the batch then reads. The batch's own connection is inside
  * its transaction and runs one statement at a time; this one runs beside it, so the checks (one thread, see
  * below) overlap the registration of clients, the SCD2 merge and the publishing of earlier groups.

@@ -25,7 +25,7 @@ export const FACT_COLUMNS = [
 ].join(", ");
 
 /**
- * dim_client's rows (`where` on alias d) of the clients that `stage` names as counterparties: few rows name
+ * dim_client's rows of the clients that `stage` names as counterparties: few rows name
  * one (full scale, a group of 3.6M: 270k, 226k distinct clients of 3M), so the counterparty lookup's hash
  * table holds a fraction of dim_client instead of a second copy of it beside the client lookup's. With two
  * whole copies, the fact insert ran out of DuckDB's 1 GB in some full-scale runs. For DuckDB only: on
