@@ -14,7 +14,7 @@ import { splitCsv } from "./records.ts";
 import type { References } from "./references.ts";
 import type { Reject } from "./rejects.ts";
 import { CHANGE_STAGE_COLUMNS, CLIENT_STAGE_COLUMNS } from "./stage.ts";
-import { prefixedRaw, QUOTED_LINE, TIMESTAMP_PATTERN, unprefixedRaw } from "./transaction-checks-sql.ts";
+import { prefixedRaw, QUOTED_LINE, quoted, timestampSql, unprefixedRaw } from "./transaction-checks-sql.ts";
 
 /**
  * checkClient and checkChange in SQL, for DuckDB (CheckAhead): the same checks in the same order, giving the
@@ -40,7 +40,6 @@ const field = (name: string) => {
 };
 const inList = (values: Iterable<string>) => [...values].map(sqlString).join(", ");
 const IDENTIFIER = sqlString(IDENTIFIER_PATTERN);
-const quote = (text: string) => `'"' || ${text} || '"'`;
 
 /** The records of `lines` (fileLinesSql's rows) with their fields `f`: no header, no blank line. */
 function splitSql(lines: string): string {
@@ -59,7 +58,7 @@ function oneOf(attribute: string, value: string, values: ReadonlySet<string>): P
   return [
     `${value} NOT IN (${inList(values)})`,
     "invalid_enum",
-    `'${attribute} ' || ${quote(value)} || ' is not one of ${listed}'`,
+    `'${attribute} ' || ${quoted(value)} || ' is not one of ${listed}'`,
   ];
 }
 
@@ -76,7 +75,7 @@ function attributeProblems(attribute: string, value: string, geographyKey: strin
         [
           `NOT regexp_full_match(${value}, '[a-z][a-z0-9_]{0,39}')`,
           "invalid_value",
-          `'client_type ' || ${quote(value)} || ' is not a lower-case label'`,
+          `'client_type ' || ${quoted(value)} || ' is not a lower-case label'`,
         ],
       ];
     case "sector":
@@ -90,7 +89,7 @@ function attributeProblems(attribute: string, value: string, geographyKey: strin
         [
           `${value} NOT IN ('1', '2', '3')`,
           "out_of_range",
-          `'kyc_level ' || ${quote(value)} || ' is not 1, 2 or 3'`,
+          `'kyc_level ' || ${quoted(value)} || ' is not 1, 2 or 3'`,
         ],
       ];
     case "geo_code":
@@ -98,7 +97,7 @@ function attributeProblems(attribute: string, value: string, geographyKey: strin
         [
           `${geographyKey} IS NULL`,
           "unknown_geography",
-          `'geo_code ' || ${quote(value)} || ' is not in dim_geography'`,
+          `'geo_code ' || ${quoted(value)} || ' is not in dim_geography'`,
         ],
       ];
     case "parent_client_id":
@@ -106,7 +105,7 @@ function attributeProblems(attribute: string, value: string, geographyKey: strin
         [
           `${value} <> '' AND NOT regexp_full_match(${value}, ${IDENTIFIER})`,
           "invalid_identifier",
-          `'parent_client_id ' || ${quote(value)} || ' is not an identifier'`,
+          `'parent_client_id ' || ${quoted(value)} || ' is not an identifier'`,
         ],
       ];
     case "status":
@@ -148,7 +147,7 @@ export function clientChecksSql(lines: string, now: string): string {
       `NOT regexp_full_match(${id}, ${IDENTIFIER})`,
       "client_id",
       "invalid_identifier",
-      `'client_id ' || ${quote(id)} || ' is not an identifier'`,
+      `'client_id ' || ${quoted(id)} || ' is not an identifier'`,
     ],
   ];
   for (const attribute of CHECKED_ATTRIBUTES) {
@@ -164,7 +163,7 @@ export function clientChecksSql(lines: string, now: string): string {
           "registered IS NULL",
           "registration_date",
           "malformed_date",
-          `'registration_date ' || ${quote(registration)} || ' is not a date YYYY-MM-DD'`,
+          `'registration_date ' || ${quoted(registration)} || ' is not a date YYYY-MM-DD'`,
         ],
         [
           `${registration} > ${sqlString(now.slice(0, 10))}`,
@@ -219,7 +218,7 @@ export function changeChecksSql(lines: string, now: string): string {
       `NOT regexp_full_match(${value}, ${IDENTIFIER})`,
       name,
       `CASE WHEN ${value} = '' THEN 'missing_value' ELSE 'invalid_identifier' END`,
-      `'${name} ' || ${quote(value)} || ' is not an identifier'`,
+      `'${name} ' || ${quoted(value)} || ' is not an identifier'`,
     ] as const;
   const problems: (readonly [string, string | null, string, string])[] = [
     [
@@ -234,7 +233,7 @@ export function changeChecksSql(lines: string, now: string): string {
       "at_text IS NULL",
       "effective_at",
       "'malformed_date'",
-      `'effective_at ' || ${quote(effective as string)} || ' is not a date-time YYYY-MM-DD HH:MM:SS'`,
+      `'effective_at ' || ${quoted(effective as string)} || ' is not a date-time YYYY-MM-DD HH:MM:SS'`,
     ],
     [
       `at_text > ${sqlString(now)}`,
@@ -246,13 +245,13 @@ export function changeChecksSql(lines: string, now: string): string {
       `${changeType} NOT IN (${inList(CHANGE_TYPES)})`,
       "change_type",
       "'invalid_enum'",
-      `'change_type ' || ${quote(changeType as string)} || ' is not a known change type'`,
+      `'change_type ' || ${quoted(changeType as string)} || ' is not a known change type'`,
     ],
     [
       `${attribute} IN ('registration_date', 'client_id')`,
       "attribute",
       "'unknown_attribute'",
-      `'attribute ' || ${quote(attribute as string)} || ' cannot change'`,
+      `'attribute ' || ${quoted(attribute as string)} || ' cannot change'`,
     ],
     ...CHECKED_ATTRIBUTES.flatMap((name) =>
       attributeProblems(name, newValue as string, "geography_key").map(
@@ -264,7 +263,7 @@ export function changeChecksSql(lines: string, now: string): string {
       `${attribute} NOT IN (${inList(CHECKED_ATTRIBUTES)})`,
       "attribute",
       "'unknown_attribute'",
-      `'attribute ' || ${quote(attribute as string)} || ' is not a tracked client attribute'`,
+      `'attribute ' || ${quoted(attribute as string)} || ' is not a tracked client attribute'`,
     ],
   ];
   const accepted = (value: string) => `CASE WHEN reason IS NULL THEN ${value} END`;
@@ -272,10 +271,7 @@ export function changeChecksSql(lines: string, now: string): string {
 WITH split AS (${splitSql(lines)}),
 parsed AS (
   SELECT s.*, g.geography_key,
-         CASE WHEN regexp_full_match(${effective}, ${sqlString(TIMESTAMP_PATTERN)})
-              THEN TRY_CAST(replace(${effective}, 'T', ' ') AS TIMESTAMP) END AS at_value,
-         -- DuckDB reads 24:00:00 as the next midnight; the checks refuse it.
-         CASE WHEN year(at_value) >= 1900 AND substr(${effective}, 12, 2) < '24' THEN replace(${effective}, 'T', ' ') END AS at_text
+         ${timestampSql(effective as string)}
     FROM split AS s
     LEFT JOIN dwh.dim_geography AS g ON g.geo_code = ${newValue} AND ${attribute} = 'geo_code'
 ),

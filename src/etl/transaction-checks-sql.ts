@@ -41,7 +41,7 @@ function linesSql(file: SqlCheckedFile): string {
                   escape = '', header = false, auto_detect = false, new_line = '\\n', strict_mode = false)`;
 }
 
-export const TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}";
+const TIMESTAMP_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}";
 const IDENTIFIER = sqlString(IDENTIFIER_PATTERN);
 const DECIMAL = sqlString(AMOUNT_PATTERN);
 const SIGNED_DECIMAL = sqlString(`-?${AMOUNT_PATTERN}`);
@@ -75,7 +75,19 @@ const field = (name: string) => {
   if (i < 0) throw new Error(`no transaction field ${name}`);
   return `f[${i + 1}]`;
 };
-const quoted = (text: string) => `'"' || ${text} || '"'`;
+/** SQL text `text` between double quotes, as the checks' messages show a value. */
+export const quoted = (text: string) => `'"' || ${text} || '"'`;
+
+/**
+ * parseTimestamp in SQL: columns at_value (the TIMESTAMP) and at_text (`YYYY-MM-DD HH:MM:SS`, NULL where
+ * `text` is not a valid date-time). `shapeKnown` is SQL that is true where `text` already has the shape.
+ */
+export function timestampSql(text: string, shapeKnown = "FALSE"): string {
+  return `CASE WHEN ${shapeKnown} OR regexp_full_match(${text}, ${TIMESTAMP_SHAPE})
+              THEN TRY_CAST(replace(${text}, 'T', ' ') AS TIMESTAMP) END AS at_value,
+         -- DuckDB reads 24:00:00 as the next midnight; the checks refuse it.
+         CASE WHEN year(at_value) >= 1900 AND substr(${text}, 12, 2) < '24' THEN replace(${text}, 'T', ' ') END AS at_text`;
+}
 
 /**
  * Every record of `lines` (a relation of fileLinesSql's rows; blank lines and headers left out) with its
@@ -222,10 +234,7 @@ WITH split AS (
 parsed AS (
   SELECT s.*,
          regexp_full_match(raw, ${validLinePattern()}) AS valid_shapes,
-         CASE WHEN valid_shapes OR regexp_full_match(${at}, ${TIMESTAMP_SHAPE})
-              THEN TRY_CAST(replace(${at}, 'T', ' ') AS TIMESTAMP) END AS at_value,
-         -- DuckDB reads 24:00:00 as the next midnight; the checks refuse it.
-         CASE WHEN year(at_value) >= 1900 AND substr(${at}, 12, 2) < '24' THEN replace(${at}, 'T', ' ') END AS at_text,
+         ${timestampSql(at, "valid_shapes")},
          CASE WHEN at_text IS NOT NULL
               THEN year(at_value) * 10000 + month(at_value) * 100 + day(at_value) END AS date_key,
          CAST(hour(at_value) * 100 + minute(at_value) AS SMALLINT) AS time_key,
