@@ -1,3 +1,4 @@
+import { createReadStream } from "node:fs";
 import { qualified, type TableRef, type Warehouse } from "../warehouse/warehouse.ts";
 import { FACT_COLUMNS, SUMMARY_COLUMNS, stagedFactsSql, summarySql, VERSION_DAYS_SQL } from "./fact-sql.ts";
 import { traced } from "./trace.ts";
@@ -29,12 +30,12 @@ export async function publishFactsPostgres(tx: Warehouse, batchId: number, stage
         months.map((m) => ({ month: Number(m.month), rows: Number(m.rows) })),
         {
           keep: "TRUE",
-          columns: FACT_COLUMNS,
-          select: (range) =>
+          write: inserting(tx, FACT_COLUMNS, (range) =>
             stagedFactsSql(batchId, staged, range("s.date_key")).replaceAll(
               "dwh.dim_client AS",
               `${CLIENT_VERSIONS} AS`,
             ),
+          ),
         },
       ),
   );
@@ -74,19 +75,68 @@ export async function publishSummaryPostgres(
       months.map((month) => ({ month, rows: Number.POSITIVE_INFINITY })),
       {
         keep: "date_key NOT IN (SELECT date_key FROM dwh_stage.touched_days)",
-        columns: SUMMARY_COLUMNS,
-        select: (range) => summarySql(batchId, daily, range("f.date_key"), `SELECT * FROM ${VERSION_DAYS}`),
+        write: inserting(tx, SUMMARY_COLUMNS, (range) =>
+          summarySql(batchId, daily, range("f.date_key"), `SELECT * FROM ${VERSION_DAYS}`),
+        ),
       },
     ),
   );
 }
 
+/**
+ * PostgreSQL: COPYs the finished fact rows of `months` (each month's rows in its `files`, in loadText's
+ * text, from TransformAside) into fact_transactions, month table by month table as rebuildMonths does.
+ * `steps.copy` runs each COPY, `steps.index` each month table's attach (indexes, foreign keys) and ANALYZE.
+ */
+export async function copyFactsPostgres(
+  tx: Warehouse,
+  months: readonly { month: number; rows: number; files: readonly string[] }[],
+  steps: { copy: Step; index: Step },
+): Promise<void> {
+  const filesOf = new Map(months.map((m) => [m.month, m.files]));
+  const columns = FACT_COLUMNS.split(", ");
+  await rebuildMonths(
+    tx,
+    "fact_transactions",
+    months,
+    {
+      keep: "TRUE",
+      write: async (table, _range, inMonths) => {
+        const files = inMonths.flatMap((m) => filesOf.get(m) ?? []);
+        if (files.length > 0) await steps.copy(() => tx.loadText(table, columns, textOf(files)));
+      },
+    },
+    steps.index,
+  );
+}
+
+type Step = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** The text of `files`, one after the other. */
+async function* textOf(files: readonly string[]): AsyncGenerator<string> {
+  for (const file of files) yield* createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
+}
+
 interface MonthContent {
   /** Which of a rebuilt partition's current rows to keep (a predicate on its columns). */
   readonly keep: string;
-  readonly columns: string;
-  /** The new rows of the months that `range` accepts (it takes the date_key column to test). */
-  readonly select: (range: (column: string) => string) => string;
+  /**
+   * Writes the new rows of `months` (yyyymm) into `table`; `range` tests a date_key column for them.
+   */
+  readonly write: (
+    table: TableRef,
+    range: (column: string) => string,
+    months: readonly number[],
+  ) => Promise<void>;
+}
+
+/** A MonthContent's write that inserts the rows of `select` (given the range of the months) as `columns`. */
+function inserting(
+  tx: Warehouse,
+  columns: string,
+  select: (range: (column: string) => string) => string,
+): MonthContent["write"] {
+  return (table, range) => tx.exec(`INSERT INTO ${qualified(table)} (${columns}) ${select(range)}`);
 }
 
 /** Below this many new rows in a month that already holds data, inserting through the triggers is cheaper. */
@@ -111,6 +161,7 @@ async function rebuildMonths(
   parent: string,
   months: readonly { month: number; rows: number }[],
   content: MonthContent,
+  index: Step = (work) => work(),
 ): Promise<void> {
   const inserted: number[] = [];
   for (const { month, rows } of months) {
@@ -128,27 +179,29 @@ async function rebuildMonths(
     const [lo, hi] = bounds(month);
     const range = (column: string) => `${column} >= ${lo} AND ${column} < ${hi}`;
     // The bounds as a CHECK let ATTACH skip the scan that proves every row is in the month.
-    await traced(`${name}: rows`, () =>
-      tx.exec(`
+    await traced(`${name}: rows`, async () => {
+      await tx.exec(`
       CREATE TABLE dwh.${name}_next (LIKE dwh.${parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
         CONSTRAINT ${name}_bounds CHECK (${range("date_key")}));
-      INSERT INTO dwh.${name}_next SELECT * FROM dwh.${name} WHERE ${content.keep};
-      INSERT INTO dwh.${name}_next (${content.columns}) ${content.select(range)};`),
-    );
-    await traced(`${name}: attach (indexes, foreign keys)`, () =>
-      tx.exec(`
+      INSERT INTO dwh.${name}_next SELECT * FROM dwh.${name} WHERE ${content.keep};`);
+      await content.write({ schema: "dwh", table: `${name}_next` }, range, [month]);
+    });
+    await index(async () => {
+      await traced(`${name}: attach (indexes, foreign keys)`, () =>
+        tx.exec(`
       ALTER TABLE dwh.${parent} DETACH PARTITION dwh.${name};
       DROP TABLE dwh.${name};
       ALTER TABLE dwh.${name}_next RENAME TO ${name};
       ALTER TABLE dwh.${parent} ATTACH PARTITION dwh.${name} FOR VALUES FROM (${lo}) TO (${hi});`),
-    );
-    await traced(`${name}: analyze`, () => tx.exec(`ANALYZE dwh.${name}`));
+      );
+      await traced(`${name}: analyze`, () => tx.exec(`ANALYZE dwh.${name}`));
+    });
   }
   if (inserted.length > 0) {
     const within = (column: string) =>
       `(${inserted.map((m) => `(${column} >= ${bounds(m)[0]} AND ${column} < ${bounds(m)[1]})`).join(" OR ")})`;
     await traced(`${parent}: insert ${inserted.length} months`, () =>
-      tx.exec(`INSERT INTO dwh.${parent} (${content.columns}) ${content.select(within)}`),
+      content.write({ schema: "dwh", table: parent }, within, inserted),
     );
   }
 }

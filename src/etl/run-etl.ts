@@ -22,7 +22,7 @@ import { CheckAhead, changesJob, clientsJob, transactionsJob } from "./check-ahe
 import { checkQuotedRecords, quotedRecordsSql } from "./client-checks-sql.ts";
 import { CHANGE_FIELDS, CLIENT_FIELDS, checkChange, checkClient } from "./client-records.ts";
 import { changeRejectsSql, clientRejectsSql, insertChangesSql, registerClientsSql } from "./client-sql.ts";
-import { dialectOf, type EtlDialect } from "./dialect.ts";
+import { DUCKDB_DIALECT, dialectOf, type EtlDialect } from "./dialect.ts";
 import {
   counterpartyVersions,
   hashMatchDaysSql,
@@ -79,6 +79,7 @@ import {
   type SqlCheckedFile,
 } from "./transaction-checks-sql.ts";
 import { checkTransaction, headerProblem, TRANSACTION_FIELDS } from "./transaction-records.ts";
+import { TransformAside } from "./transform-aside.ts";
 
 export const ETL_STAGES = ["checksum", "clients", "changes", "transactions", "summary"] as const;
 export type EtlStage = (typeof ETL_STAGES)[number];
@@ -124,7 +125,7 @@ export interface EtlResult {
   readonly cpuSeconds: number;
 }
 
-export const ETL_STEPS = ["read_and_check", "bulk_load", "publish"] as const;
+export const ETL_STEPS = ["read_and_check", "bulk_load", "publish", "fact_copy", "index"] as const;
 export type EtlStep = (typeof ETL_STEPS)[number];
 
 export class EtlInterrupted extends Error {
@@ -273,6 +274,10 @@ class BatchRun {
   /** The Parquet files of checked clients or changes in use as their stage, removed once registered. */
   readonly #checkedInputs: string[] = [];
   #read = { transaction: 0, client: 0, client_change: 0 };
+  /** PostgreSQL, generated input: where the transaction stage runs (see TransformAside). */
+  #aside: TransformAside | null = null;
+  /** Seconds of the steps that ran inside the step under way (see #step). */
+  #innerSeconds = 0;
 
   constructor(
     tx: Warehouse,
@@ -307,11 +312,16 @@ class BatchRun {
 
     const files = (kind: InputFile["kind"]) => this.#input.files.filter((f) => f.kind === kind);
     const groups = stageGroups(files("transactions"), this.#options.stageGroupBytes ?? STAGE_GROUP_BYTES);
-    const ahead = await this.#checkAhead(files("clients"), files("client_changes"), groups);
+    if (tx.engine === "postgres" && this.#input.format === "generated" && groups.length > 0)
+      this.#aside = await TransformAside.open();
+    let ahead: Ahead | null = null;
     let scd2: Awaited<ReturnType<typeof applyClientChanges>>;
     try {
+      ahead = await this.#checkAhead(files("clients"), files("client_changes"), groups);
       await this.#timed("clients", () => this.#loadClients(files("clients"), ahead));
       scd2 = await this.#timed("changes", () => this.#loadChanges(files("client_changes"), ahead));
+      const aside = this.#aside;
+      if (aside) await traced("aside: client versions", () => aside.copyClientVersions(tx));
       await this.#timed("transactions", () =>
         this.#input.format === "paysim"
           ? this.#loadPaysim(files("paysim"))
@@ -319,6 +329,8 @@ class BatchRun {
       );
     } finally {
       await ahead?.checks.close();
+      await this.#aside?.close();
+      this.#aside = null;
     }
     const days = await this.#timed("summary", async () => {
       this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
@@ -336,14 +348,30 @@ class BatchRun {
     return { counts, rejects };
   }
 
-  /** Runs one step of the transactions stage, adding its seconds to stepSeconds (and tracing it). */
+  /**
+   * Runs one step of the transactions stage, adding its seconds to stepSeconds (and tracing it). A step run
+   * inside another (fact_copy and index inside publish) counts for itself only.
+   */
   async #step<T>(step: EtlStep, work: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
+    const innerBefore = this.#innerSeconds;
     try {
       return await traced(step, work);
     } finally {
-      this.#steps[step] = (this.#steps[step] ?? 0) + (performance.now() - t0) / 1000;
+      const seconds = (performance.now() - t0) / 1000;
+      const inner = this.#innerSeconds - innerBefore;
+      this.#steps[step] = (this.#steps[step] ?? 0) + seconds - inner;
+      this.#innerSeconds = innerBefore + seconds;
     }
+  }
+
+  /** Where the transaction stage's SQL runs: the batch's transaction, or the TransformAside. */
+  get #work(): Warehouse {
+    return this.#aside?.wh ?? this.#tx;
+  }
+
+  get #workDialect(): EtlDialect {
+    return this.#aside ? DUCKDB_DIALECT : this.#dialect;
   }
 
   async #createStages(): Promise<void> {
@@ -498,8 +526,8 @@ class BatchRun {
   }
 
   /** Copies to etl_rejects the records of the files `names` (SQL strings) that the SQL checks refused in `stage`. */
-  #insertCheckRejects(kind: Reject["kind"], stage: string, names: string): Promise<void> {
-    return this.#tx.exec(`
+  #insertCheckRejects(kind: Reject["kind"], stage: string, names: string, wh = this.#tx): Promise<void> {
+    return wh.exec(`
       INSERT INTO ${qualified(REJECTS_TABLE)} (${REJECT_COLUMNS.join(", ")})
       SELECT ${this.#id}, source_file, line_number, '${kind}', field, reason, message, raw_record
         FROM (${checkRejectsSql(stage, names)})`);
@@ -549,7 +577,8 @@ class BatchRun {
     changes: readonly InputFile[],
     groups: readonly StageGroup[],
   ): Promise<Ahead | null> {
-    if (this.#input.format !== "generated" || !this.#dialect.sqlChecks) return null;
+    const sqlChecks = this.#dialect.sqlChecks;
+    if (this.#input.format !== "generated" || !(sqlChecks || this.#aside)) return null;
     const sqlFile = (f: InputFile, rowBase = 0) => ({ name: f.name, path: f.path, rowBase });
     const jobs: string[] = [];
     const job = (files: readonly InputFile[], sql: (files: SqlCheckedFile[]) => string): number | null => {
@@ -557,8 +586,9 @@ class BatchRun {
       jobs.push(sql(files.map((f) => sqlFile(f))));
       return jobs.length - 1;
     };
-    const clientsAt = job(clients, (files) => clientsJob(files, this.#now));
-    const changesAt = job(changes, (files) => changesJob(files, this.#now));
+    // Client and change files are checked in SQL only where the batch's engine reads the Parquet files.
+    const clientsAt = sqlChecks ? job(clients, (files) => clientsJob(files, this.#now)) : null;
+    const changesAt = sqlChecks ? job(changes, (files) => changesJob(files, this.#now)) : null;
     const groupJobs = groups.map((g) => {
       const inSql = g.files.filter((f) => this.#plain.has(f.name));
       if (inSql.length === 0) return null;
@@ -619,7 +649,7 @@ class BatchRun {
     const dir = mkdtempSync(join(tmpdir(), "momo-stage-"));
     try {
       const staged = await this.#step("read_and_check", () =>
-        this.#dialect.whileWorkersRun(this.#tx, () =>
+        this.#workDialect.whileWorkersRun(this.#work, () =>
           pool
             .run(
               files,
@@ -646,7 +676,7 @@ class BatchRun {
         ),
       );
       this.#rejects.addAll(rejectsOf(staged));
-      await this.#rejects.flush(this.#tx, this.#id);
+      await this.#rejects.flush(this.#work, this.#id);
       const outs = staged.results.flatMap((r) => (r.out === null ? [] : [r.out]));
       await this.#step("bulk_load", () => this.#loadStagedFiles(dir, outs));
     } finally {
@@ -664,12 +694,12 @@ class BatchRun {
     files: readonly InputFile[],
     progress: { done: number; total: number },
   ): Promise<void> {
-    const tx = this.#tx;
+    const tx = this.#work;
     checkHeaders(files, TRANSACTION_FIELDS);
     const names = files.map((f) => sqlString(f.name)).join(", ");
     this.#checked.push(await traced("checks in SQL: wait", () => ahead.result(job)));
     const stage = stageRelation(STAGE.transactions, this.#checked);
-    await traced("checks in SQL: rejects", () => this.#insertCheckRejects("transaction", stage, names));
+    await traced("checks in SQL: rejects", () => this.#insertCheckRejects("transaction", stage, names, tx));
     await traced("checks in SQL: quoted lines", async () => {
       const quoted = await tx.query<QuotedLine>(quotedLinesSql(stage, names));
       const { staged, rejects } = checkQuotedLines(quoted, this.#refs, this.#now);
@@ -687,6 +717,7 @@ class BatchRun {
       "transaction",
       `(SELECT source_file, line_number FROM ${stage} WHERE reason IS NULL)`,
       names,
+      tx,
     );
     progress.done += sum(files);
     this.#read.transaction += Number(counts?.accepted ?? 0) + Number(counts?.rejected ?? 0);
@@ -705,8 +736,13 @@ class BatchRun {
    * The workers' rule for files checked in SQL: a file whose first GIVE_UP_AFTER records were all refused
    * stops the batch. `accepted` holds the (source_file, line_number) of the records that passed.
    */
-  async #giveUpOnRejectedFiles(kind: Reject["kind"], accepted: string, names: string): Promise<void> {
-    const [last] = await this.#tx.query<{
+  async #giveUpOnRejectedFiles(
+    kind: Reject["kind"],
+    accepted: string,
+    names: string,
+    wh = this.#tx,
+  ): Promise<void> {
+    const [last] = await wh.query<{
       file: string;
       line: number;
       field: string | null;
@@ -732,7 +768,7 @@ class BatchRun {
   /** Bulk-loads the staging files the workers wrote into the transaction stage. */
   async #loadStagedFiles(dir: string, outs: readonly string[]): Promise<void> {
     if (outs.length === 0) return;
-    const tx = this.#tx;
+    const tx = this.#work;
     const columns = TX_STAGE_COLUMNS.join(", ");
     if (tx.engine === "duckdb") {
       const glob = join(dir, "*.tsv").replaceAll("'", "''");
@@ -799,18 +835,21 @@ class BatchRun {
 
   /** Checks the staged transactions against the warehouse, quarantines the refused and publishes the rest. */
   async #publishStaged(): Promise<void> {
-    const tx = this.#tx;
+    const tx = this.#work;
+    const aside = this.#aside;
     const stage = STAGE.transactions;
     const staged = stagedRowsOf(stage, this.#checked);
-    await this.#dialect.analyze(tx, stage);
+    await this.#workDialect.analyze(tx, stage);
     const duckdb = tx.engine === "duckdb";
-    const loaded = duckdb
-      ? loadedInBatchSql(
-          staged,
-          this.#id,
-          (await tx.query<{ date_key: number }>(hashMatchDaysSql(staged))).map((d) => Number(d.date_key)),
+    const matchDays = async () =>
+      (await tx.query<{ date_key: number }>(hashMatchDaysSql(staged))).map((d) => Number(d.date_key));
+    const loaded = aside
+      ? await traced("publish: loaded ids from PostgreSQL", async () =>
+          aside.loadedSql(this.#tx, this.#id, staged, await matchDays()),
         )
-      : undefined;
+      : duckdb
+        ? loadedInBatchSql(staged, this.#id, await matchDays())
+        : undefined;
     const counterparties = duckdb ? counterpartyVersions(staged) : undefined;
     await traced("publish: verdicts", () => tx.exec(verdictsSql(staged, loaded, counterparties)));
     await traced("publish: verdict rejects", () => this.#quarantineVerdicts());
@@ -819,10 +858,19 @@ class BatchRun {
       INSERT INTO dwh_stage.touched_days (date_key)
       SELECT DISTINCT s.date_key FROM ${staged} AS s ${UNREFUSED}`),
     );
-    await traced("publish: facts", () => publishFacts(tx, this.#id, stage, this.#checked));
+    await traced("publish: facts", () =>
+      aside
+        ? aside.shipFacts(this.#tx, this.#id, staged, {
+            copy: (work) => this.#step("fact_copy", work),
+            index: (work) => this.#step("index", work),
+          })
+        : publishFacts(tx, this.#id, stage, this.#checked),
+    );
     if (duckdb) await traced("publish: loaded ids", () => tx.exec(loadedIdsSql(staged)));
     await tx.exec(`TRUNCATE ${qualified(stage)}; TRUNCATE dwh_stage.transaction_verdicts`);
     for (const path of this.#checked.splice(0)) rmSync(path, { force: true });
+    if (aside)
+      await traced("publish: rejects and days to PostgreSQL", () => aside.shipRejectsAndDays(this.#tx));
     if (duckdb)
       await traceEngineMemory("publish", () =>
         tx.query<{ tag: string; mb: number }>(
@@ -833,7 +881,7 @@ class BatchRun {
 
   /** Copies the staged rows refused by a set-based check to etl_rejects, their raw records read again from the files. */
   async #quarantineVerdicts(): Promise<void> {
-    const refused = await this.#tx.query<{
+    const refused = await this.#work.query<{
       source_file: string;
       line_number: number;
       field: string | null;
@@ -866,7 +914,7 @@ class BatchRun {
         })),
       );
     }
-    await this.#rejects.flush(this.#tx, this.#id);
+    await this.#rejects.flush(this.#work, this.#id);
   }
 
   /** Counts from what was written, and a refusal to commit when they do not add up. */

@@ -66,6 +66,9 @@ class OneAtATime implements Warehouse {
   loadText(...args: Parameters<Warehouse["loadText"]>) {
     return this.#turn(() => this.#inner.loadText(...args));
   }
+  exportText(...args: Parameters<Warehouse["exportText"]>) {
+    return this.#turn(() => this.#inner.exportText(...args));
+  }
   transaction<T>(work: (tx: Warehouse) => Promise<T>) {
     return this.#turn(() => this.#inner.transaction(work));
   }

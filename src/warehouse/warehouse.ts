@@ -78,6 +78,12 @@ export interface Warehouse {
     columns: readonly string[],
     lines: Iterable<string> | AsyncIterable<string>,
   ): Promise<number>;
+  /**
+   * Writes the rows of `query` to the file `path` as loadText reads them (tab-separated, `\N` for NULL):
+   * PostgreSQL's `COPY … TO STDOUT`, DuckDB's `COPY … TO`. Returns the rows written. DuckDB does not escape:
+   * the values must hold no tab, newline or backslash, as for loadText.
+   */
+  exportText(query: string, path: string): Promise<number>;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Warehouse) => Promise<T>): Promise<T>;
   serverVersion(): Promise<string>;

@@ -118,6 +118,14 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  async exportText(query: string, path: string): Promise<number> {
+    const [row] = await this.query<{ Count: number }>(
+      `COPY (${query}) TO '${path.replaceAll("'", "''")}'
+         (FORMAT csv, DELIMITER '\t', QUOTE '', ESCAPE '', HEADER false, NULL '\\N')`,
+    );
+    return Number(row?.Count ?? 0);
+  }
+
   async #append(
     target: TableRef,
     columns: readonly string[],

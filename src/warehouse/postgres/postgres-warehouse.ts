@@ -1,7 +1,8 @@
+import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import {
   type CatalogInfo,
   qualified,
@@ -124,6 +125,17 @@ export class PostgresWarehouse implements Warehouse {
       const counter = { lines: 0 };
       await pipeline(Readable.from(textChunks(lines, counter)), sink);
       return counter.lines;
+    } finally {
+      if (client !== this.#executor) (client as pg.PoolClient).release();
+    }
+  }
+
+  async exportText(query: string, path: string): Promise<number> {
+    const client = this.#executor instanceof pg.Pool ? await this.#pool.connect() : this.#executor;
+    try {
+      const source = client.query(copyTo(`COPY (${query}) TO STDOUT`));
+      await pipeline(source, createWriteStream(path));
+      return Number(source.rowCount ?? 0);
     } finally {
       if (client !== this.#executor) (client as pg.PoolClient).release();
     }
