@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
@@ -91,6 +94,39 @@ for (const engine of ENGINES_UNDER_TEST) {
       await wh.bulkLoad(TABLE, ["label", "id"], [["subset", 3]]);
       const [row] = await wh.query("SELECT id, label, note FROM scratch.things WHERE id = 3");
       expect(row).toEqual({ id: 3, label: "subset", note: "none" });
+    });
+
+    it("exports rows as the text loadText reads, NULLs and empty strings apart", async () => {
+      await wh.bulkLoad(
+        TABLE,
+        ["id", "label", "amount", "happened_at", "flag"],
+        [
+          [700, "", "12.50", "2024-02-29 23:59:58", true],
+          [701, null, null, null, false],
+        ],
+      );
+      const dir = mkdtempSync(join(tmpdir(), "momo-export-"));
+      try {
+        const file = join(dir, "rows.tsv");
+        const query =
+          "SELECT id, label, amount, happened_at, flag FROM scratch.things WHERE id IN (700, 701) ORDER BY id";
+        expect(await wh.exportText(query, file)).toBe(2);
+        const text = readFileSync(file, "utf8");
+        expect(text.split("\n").map((l) => l.split("\t").slice(0, 3))).toEqual([
+          ["700", "", "12.50"],
+          ["701", "\\N", "\\N"],
+          [""],
+        ]);
+        await wh.exec(
+          "CREATE TABLE scratch.copied AS SELECT id, label, amount, happened_at, flag FROM scratch.things WHERE 1 = 0",
+        );
+        const copied = { schema: "scratch", table: "copied" };
+        const columns = ["id", "label", "amount", "happened_at", "flag"];
+        expect(await wh.loadText(copied, columns, [text])).toBe(2);
+        expect(await wh.query("SELECT * FROM scratch.copied ORDER BY id")).toEqual(await wh.query(query));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("streams rows from an async source", async () => {
