@@ -23,6 +23,8 @@ const VERSIONS = "serve_client_versions";
 const MOVED = "serve_moved_versions";
 /** One row: the bitmap of the first versions. */
 const FIRSTS = "serve_first_versions";
+/** Every client's first key and registration month (YYYYMM), in that order: a month's clients are a few row groups. */
+const REGISTRATIONS = "serve_client_registrations";
 
 const built = new WeakMap<Warehouse, { dataVersion: string; versions: Promise<ClientVersions | null> }>();
 
@@ -50,7 +52,12 @@ async function build(wh: Warehouse): Promise<ClientVersions | null> {
     CREATE OR REPLACE TEMP TABLE ${MOVED} AS
       SELECT client_key, first_key FROM ${VERSIONS} WHERE client_key <> first_key ORDER BY client_key;
     CREATE OR REPLACE TEMP TABLE ${FIRSTS} AS
-      SELECT bitstring_agg(client_key, ${min}, ${max}) AS b FROM ${VERSIONS} WHERE client_key = first_key`);
+      SELECT bitstring_agg(client_key, ${min}, ${max}) AS b FROM ${VERSIONS} WHERE client_key = first_key;
+    CREATE OR REPLACE TEMP TABLE ${REGISTRATIONS} AS
+      SELECT MIN(client_key) AS first_key,
+             CAST(EXTRACT(YEAR FROM MIN(registration_date)) * 100 + EXTRACT(MONTH FROM MIN(registration_date)) AS INTEGER)
+               AS registration_month
+        FROM dwh.dim_client GROUP BY client_id ORDER BY registration_month, first_key`);
   const [most] = await wh.query<{ n: number }>("SELECT MAX(version) AS n FROM dwh.dim_client");
   return { min, max, maxVersions: Number(most?.n ?? 1) };
 }
@@ -174,4 +181,65 @@ export async function topClientsByVersions(
       ORDER BY ${order} DESC, c.client_id LIMIT ${n}`,
     values,
   );
+}
+
+/** Active clients of one registration month (0: every month before the cohorts start) in one calendar month. */
+export interface CohortCount {
+  readonly cohort: number;
+  /** YYYYMM. */
+  readonly month: number;
+  readonly active: number;
+}
+
+/**
+ * Distinct clients of the fact rows per calendar month of `months` (YYYYMM, the rows' date_key) and registration
+ * month of the client, those registered before `firstCohort` (YYYYMM) together as cohort 0: per month, a bitmap of
+ * the versions in one ungrouped pass and their later versions' bits moved onto the first ones (distinctClientsIn);
+ * then, over the clients registered since `firstCohort` only (their registration table's rows are contiguous),
+ * how many of each month's bits each registration month holds. Cohort 0 is the month's total less the others:
+ * no pass over the clients registered before. Months without rows, and empty cohorts, give no count.
+ */
+export async function distinctClientsByCohort(
+  wh: Warehouse,
+  versions: ClientVersions,
+  q: VersionFacts & { readonly dateKey: string },
+  months: readonly number[],
+  firstCohort: number,
+  values: readonly SqlValue[],
+): Promise<CohortCount[]> {
+  if (months.length === 0) return [];
+  const range = `${versions.min}, ${versions.max}`;
+  const dateKey = q.dateKey;
+  const month = (m: number) =>
+    `${dateKey} BETWEEN ${Math.trunc(m) * 100 + 1} AND ${Math.trunc(m) * 100 + 31}`;
+  const each = (make: (i: number) => string) => months.map((_, i) => make(i)).join(", ");
+  const rows = await wh.query<{ registration_month: number | null } & Record<string, unknown>>(
+    `WITH f AS (SELECT ${each((i) => `bitstring_agg(${q.clientKey}, ${range}) FILTER (WHERE ${month(months[i] as number)}) AS b${i}`)}
+                  FROM ${q.from} WHERE ${q.where.join(" AND ")}),
+          m AS (SELECT ${each((i) => `bitstring_agg(v.first_key, ${range}) FILTER (WHERE get_bit(f.b${i}, ${bit(versions, "v.client_key")}) = 1) AS m${i}`)}
+                  FROM f, ${MOVED} AS v),
+          c AS MATERIALIZED (
+            SELECT ${each((i) => `CASE WHEN m.m${i} IS NULL THEN f.b${i} & firsts.b ELSE (f.b${i} & firsts.b) | m.m${i} END AS c${i}`)}
+              FROM f, m, ${FIRSTS} AS firsts)
+     SELECT NULL AS registration_month, ${each((i) => `bit_count(c.c${i}) AS n${i}`)} FROM c
+     UNION ALL
+     SELECT r.registration_month, ${each((i) => `COUNT(*) FILTER (WHERE get_bit(c.c${i}, ${bit(versions, "r.first_key")}) = 1) AS n${i}`)}
+       FROM c, ${REGISTRATIONS} AS r WHERE r.registration_month >= ${Math.trunc(firstCohort)}
+      GROUP BY r.registration_month`,
+    values,
+  );
+  const counts: CohortCount[] = [];
+  months.forEach((m, i) => {
+    const n = (row: Record<string, unknown>) => Number(row[`n${i}`] ?? 0);
+    const total = rows.find((row) => row.registration_month === null);
+    if (!total || n(total) === 0) return;
+    let rest = n(total);
+    for (const row of rows) {
+      if (row.registration_month === null || n(row) === 0) continue;
+      counts.push({ cohort: Number(row.registration_month), month: m, active: n(row) });
+      rest -= n(row);
+    }
+    if (rest > 0) counts.push({ cohort: 0, month: m, active: rest });
+  });
+  return counts;
 }
