@@ -1,8 +1,13 @@
-import { activityWord, DAYS_PER_WORD } from "../warehouse/serving-aggregates.ts";
+import {
+  ACTIVITY_MONTHS,
+  activityMonthBit,
+  activityWord,
+  DAYS_PER_WORD,
+} from "../warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { keyToDate } from "./dates.ts";
+import { addMonths, keyToDate, monthEndKey } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
-import { clientAttributeColumns, filterConditions, SqlParams } from "./sql.ts";
+import { clientAttributeColumns, filterConditions, SqlParams, wholeMonthsOf } from "./sql.ts";
 
 /** Client attributes active clients can be counted per from dwh.agg_client_days. */
 export const ACTIVITY_GROUPS = {
@@ -29,10 +34,33 @@ export function activityCovers(filters: Filters): boolean {
 const DAY_MS = 86_400_000;
 
 /**
- * The condition "active on a day of `range`" on an activity row (alias a): per 62-day word the range
- * overlaps, its bits ANDed with the word. Masks are numbers computed here, never user input.
+ * The condition "active on a day of `range`" on an activity row (alias a; exported for its test): its whole months in the month bits,
+ * one test; the days outside them per 62-day word they overlap, their bits ANDed with the word. Masks are
+ * numbers computed here, never user input.
  */
-function activeIn(range: DateRange, firstDateKey: number, days: number): string {
+export function activeIn(range: DateRange, firstDateKey: number, days: number): string {
+  const { months, days: rest } = wholeMonthsOf(range);
+  if (!months) return activeOnDays(range, firstDateKey, days);
+  const from = Math.max(0, activityMonthBit(months.from, firstDateKey));
+  const to = Math.min(ACTIVITY_MONTHS - 1, activityMonthBit(months.to, firstDateKey));
+  // Months past the month bits (a calendar of more than 63 months) keep their days.
+  const outside: DateRange[] = [...rest];
+  if (activityMonthBit(months.to, firstDateKey) > to)
+    outside.push({
+      fromKey:
+        addMonths(months.from, Math.max(0, to - activityMonthBit(months.from, firstDateKey) + 1)) * 100 + 1,
+      toKey: monthEndKey(months.to),
+    });
+  const tests = outside.map((days_) => activeOnDays(days_, firstDateKey, days));
+  if (from <= to) {
+    const mask = (1n << BigInt(to + 1)) - (1n << BigInt(from));
+    tests.unshift(`(a.months & ${mask}) <> 0`);
+  }
+  return tests.length > 0 ? `(${tests.join(" OR ")})` : "FALSE";
+}
+
+/** activeIn on the day words alone. */
+function activeOnDays(range: DateRange, firstDateKey: number, days: number): string {
   const index = (key: number) =>
     Math.round((Date.parse(keyToDate(key)) - Date.parse(keyToDate(firstDateKey))) / DAY_MS);
   const from = Math.max(0, index(range.fromKey));

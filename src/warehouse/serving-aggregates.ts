@@ -164,8 +164,18 @@ const ACTIVITY_COLUMNS = [
   "client_type",
   "registration_date",
   ...Array.from({ length: ACTIVITY_WORDS }, (_, w) => activityWord(w)),
+  "months",
   "has_other_rows",
 ].join(", ");
+
+/** Calendar months dwh.agg_client_days.months holds, one bit each from the calendar's first month. */
+export const ACTIVITY_MONTHS = 63;
+
+/** The bit of month `monthKey` (YYYYMM) in dwh.agg_client_days.months, for a calendar starting on `firstDateKey`. */
+export function activityMonthBit(monthKey: number, firstDateKey: number): number {
+  const first = Math.floor(firstDateKey / 100);
+  return (Math.floor(monthKey / 100) - Math.floor(first / 100)) * 12 + (monthKey % 100) - (first % 100);
+}
 
 /** Each month of dwh.dim_date with the calendar index of its first day (negative when before the calendar). */
 function monthStarts(div: string, firstDate: string): string {
@@ -180,6 +190,10 @@ function monthStarts(div: string, firstDate: string): string {
  * or two words; its bits past the word's 62 are masked off before shifting, which DuckDB would refuse).
  */
 function activitySelect(clients: string, div: string, firstDate: string, days: number): string {
+  const [year, month] = [Number(firstDate.slice(0, 4)), Number(firstDate.slice(5, 7))];
+  const monthBit = `(m.month_key ${div} 100 - ${year}) * 12 + m.month_key % 100 - ${month}`;
+  const months = `COALESCE(bit_or(CASE WHEN ${monthBit} BETWEEN 0 AND ${ACTIVITY_MONTHS - 1}
+                                       THEN CAST(1 AS BIGINT) << CAST(${monthBit} AS INTEGER) END), 0)`;
   if (days > ACTIVITY_WORDS * DAYS_PER_WORD)
     throw new Error(
       `dwh.dim_date spans ${days} days: dwh.agg_client_days holds ${ACTIVITY_WORDS * DAYS_PER_WORD} at most`,
@@ -196,7 +210,8 @@ function activitySelect(clients: string, div: string, firstDate: string, days: n
   });
   return `
     SELECT *, COUNT(*) OVER (PARTITION BY client_id) > 1 FROM (
-    SELECT m.client_id, m.country_code, m.region_name, m.client_type, MIN(m.registration_date), ${words.join(", ")}
+    SELECT m.client_id, m.country_code, m.region_name, m.client_type, MIN(m.registration_date), ${words.join(", ")},
+           ${months}
       FROM dwh.agg_client_monthly AS m
       JOIN (${monthStarts(div, firstDate)}) AS o ON o.month_key = m.month_key
      WHERE ${clients}
@@ -277,26 +292,9 @@ async function refresh(
     await tx.exec(`DELETE FROM dwh.agg_cohort_monthly WHERE ${touchedMonths};
       INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth)}`);
   });
-  await traced("serving aggregates: client days", async () => {
-    const clients = full
-      ? "SELECT DISTINCT client_id FROM dwh.agg_client_monthly"
-      : `SELECT DISTINCT client_id FROM dwh.fact_daily_client_summary WHERE date_key IN (${touchedDays})`;
-    const [count] = await tx.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (${clients}) AS c`);
-    const parts = Math.max(1, Math.ceil(Number(count?.n ?? 0) / size.clients));
-    const part =
-      tx.engine === "duckdb" ? `hash(client_id) % ${parts}` : `(hashtext(client_id) & 2147483647) % ${parts}`;
-    await tx.exec(`DROP TABLE IF EXISTS serving_clients;
-      CREATE TEMPORARY TABLE serving_clients AS SELECT client_id, CAST(${part} AS INTEGER) AS part FROM (${clients}) AS c`);
-    for (let p = 0; p < parts; p++) {
-      const ids = `SELECT client_id FROM serving_clients${parts > 1 ? ` WHERE part = ${p}` : ""}`;
-      if (!full) await tx.exec(`DELETE FROM dwh.agg_client_days WHERE client_id IN (${ids})`);
-      const which = full && parts === 1 ? "TRUE" : `m.client_id IN (${ids})`;
-      await tx.exec(
-        `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(which, div, firstDate, days)}`,
-      );
-    }
-    await tx.exec("DROP TABLE serving_clients");
-  });
+  await traced("serving aggregates: client days", () =>
+    clientDays(tx, full, touchedDays, size, div, firstDate, days),
+  );
   if (tx.engine === "postgres")
     await tx.exec(
       "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly",
@@ -304,10 +302,40 @@ async function refresh(
   return { full };
 }
 
+/** Rebuilds the activity rows of the clients active on the touched days, or all of them when `full`. */
+async function clientDays(
+  tx: Warehouse,
+  full: boolean,
+  touchedDays: string,
+  size: StatementSize,
+  div: string,
+  firstDate: string,
+  days: number,
+): Promise<void> {
+  const clients = full
+    ? "SELECT DISTINCT client_id FROM dwh.agg_client_monthly"
+    : `SELECT DISTINCT client_id FROM dwh.fact_daily_client_summary WHERE date_key IN (${touchedDays})`;
+  const [count] = await tx.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (${clients}) AS c`);
+  const parts = Math.max(1, Math.ceil(Number(count?.n ?? 0) / size.clients));
+  const part =
+    tx.engine === "duckdb" ? `hash(client_id) % ${parts}` : `(hashtext(client_id) & 2147483647) % ${parts}`;
+  await tx.exec(`DROP TABLE IF EXISTS serving_clients;
+    CREATE TEMPORARY TABLE serving_clients AS SELECT client_id, CAST(${part} AS INTEGER) AS part FROM (${clients}) AS c`);
+  for (let p = 0; p < parts; p++) {
+    const ids = `SELECT client_id FROM serving_clients${parts > 1 ? ` WHERE part = ${p}` : ""}`;
+    if (!full) await tx.exec(`DELETE FROM dwh.agg_client_days WHERE client_id IN (${ids})`);
+    const which = full && parts === 1 ? "TRUE" : `m.client_id IN (${ids})`;
+    await tx.exec(
+      `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(which, div, firstDate, days)}`,
+    );
+  }
+  await tx.exec("DROP TABLE serving_clients");
+}
+
 /**
  * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
  * KPI and client rows, the activity in plain word columns): all of them are rebuilt when any is empty while
- * facts are loaded; a no-op otherwise.
+ * facts are loaded, the activity rows alone when they lack their months; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const rebuilt = [
@@ -322,7 +350,41 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     `SELECT EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,
             ${rebuilt.map((table) => `EXISTS (SELECT 1 FROM dwh.${table})`).join(" AND ")} AS complete`,
   );
-  if (!state?.loaded || state.complete) return false;
-  await refreshServingAggregates(tx, { all: true });
+  if (!state?.loaded) return false;
+  if (!state.complete) {
+    await refreshServingAggregates(tx, { all: true });
+    return true;
+  }
+  return backfillActivityMonths(tx);
+}
+
+/**
+ * Activity rows written before they held their months (months NULL) are written again from the client months,
+ * which are complete: only dwh.agg_client_days is rebuilt.
+ */
+async function backfillActivityMonths(tx: Warehouse): Promise<boolean> {
+  const [lacking] = await tx.query<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM dwh.agg_client_days WHERE months IS NULL LIMIT 1) AS m",
+  );
+  if (Number(lacking?.n ?? 0) === 0) return false;
+  const [calendar] = await tx.query<{ first_date: string; days: number }>(
+    `SELECT CAST(MIN(full_date) AS VARCHAR) AS first_date,
+            CAST(MAX(full_date) - MIN(full_date) + 1 AS INTEGER) AS days FROM dwh.dim_date`,
+  );
+  if (!calendar) return false;
+  const div = tx.engine === "duckdb" ? "//" : "/";
+  await traced("serving aggregates: client days (their months)", async () => {
+    await tx.exec("DELETE FROM dwh.agg_client_days");
+    await clientDays(
+      tx,
+      true,
+      "",
+      STATEMENT_SIZE,
+      div,
+      String(calendar.first_date).slice(0, 10),
+      Number(calendar.days),
+    );
+  });
+  if (tx.engine === "postgres") await tx.exec("ANALYZE dwh.agg_client_days");
   return true;
 }
