@@ -113,7 +113,7 @@ export async function copyFactsPostgres(
 type Step = <T>(work: () => Promise<T>) => Promise<T>;
 
 /** The text of `files`, one after the other. */
-async function* textOf(files: readonly string[]): AsyncGenerator<string> {
+export async function* textOf(files: readonly string[]): AsyncGenerator<string> {
   for (const file of files) yield* createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
 }
 

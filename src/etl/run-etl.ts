@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initWarehouse } from "../init/init-warehouse.ts";
@@ -44,6 +44,7 @@ import {
   type PaysimOptions,
 } from "./paysim.ts";
 import { publishFacts, rebuildSummary } from "./publish.ts";
+import { textOf } from "./publish-postgres.ts";
 import { rawRecords } from "./raw-records.ts";
 import { openRecords, type SourceRecord, splitCsv } from "./records.ts";
 import { loadReferences, type References } from "./references.ts";
@@ -778,10 +779,7 @@ class BatchRun {
       );
       return;
     }
-    async function* text(): AsyncGenerator<string> {
-      for (const out of outs) yield* createReadStream(out, { encoding: "utf8", highWaterMark: 1 << 20 });
-    }
-    await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, text());
+    await tx.loadText(STAGE.transactions, TX_STAGE_COLUMNS, textOf(outs));
   }
 
   async #loadPaysim(files: readonly InputFile[]): Promise<void> {

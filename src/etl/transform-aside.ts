@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDuckDb } from "../warehouse/duckdb/duckdb-warehouse.ts";
@@ -12,7 +12,7 @@ import {
   UNREFUSED,
   VERDICTS_DDL,
 } from "./fact-sql.ts";
-import { copyFactsPostgres } from "./publish-postgres.ts";
+import { copyFactsPostgres, textOf } from "./publish-postgres.ts";
 import { REJECT_COLUMNS, REJECTS_TABLE } from "./rejects.ts";
 import { STAGE, TX_STAGE_DDL } from "./stage.ts";
 import { traced } from "./trace.ts";
@@ -100,7 +100,7 @@ export class TransformAside {
       await pg.exec(
         "CREATE TEMP TABLE IF NOT EXISTS aside_staged_ids (transaction_id text); TRUNCATE aside_staged_ids",
       );
-      await pg.loadText({ schema: "pg_temp", table: "aside_staged_ids" }, ["transaction_id"], textOf(file));
+      await pg.loadText({ schema: "pg_temp", table: "aside_staged_ids" }, ["transaction_id"], textOf([file]));
       rmSync(file, { force: true });
       await pg.exec("ANALYZE aside_staged_ids");
       await this.#matches(
@@ -203,9 +203,4 @@ export class TransformAside {
     await this.wh.close().catch(() => {});
     rmSync(this.#dir, { recursive: true, force: true });
   }
-}
-
-/** The text of `file`. */
-async function* textOf(file: string): AsyncGenerator<string> {
-  yield* createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
 }
