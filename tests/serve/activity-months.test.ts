@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activeIn } from "../../src/serve/active-clients.ts";
 import { dateToKey, keyToDate } from "../../src/serve/dates.ts";
+import { checkServedSchema } from "../../src/serve/schema-check.ts";
 import {
   ACTIVITY_MONTHS,
   ACTIVITY_WORDS,
@@ -142,7 +143,11 @@ for (const engine of ENGINES_UNDER_TEST) {
 
       // A warehouse whose activity rows were written before the month bits: momo init writes them again.
       await wh.exec("UPDATE dwh.agg_client_days SET months = NULL");
+      await expect(checkServedSchema(wh)).rejects.toThrow(
+        /without their months .*: run `momo init` to write them$/,
+      );
       expect(await backfillServingAggregates(wh)).toBe(true);
+      await expect(checkServedSchema(wh)).resolves.toBeUndefined();
       expect(await monthsOfRows()).toEqual(written);
       expect(await backfillServingAggregates(wh)).toBe(false);
     });
