@@ -11,6 +11,10 @@ CREATE INDEX IF NOT EXISTS ix_dim_client_current      ON dwh.dim_client (client_
 CREATE INDEX IF NOT EXISTS ix_dim_client_geography    ON dwh.dim_client (geography_key);
 CREATE UNIQUE INDEX IF NOT EXISTS ux_dim_client_version     ON dwh.dim_client (client_id, version);
 CREATE INDEX IF NOT EXISTS ix_dim_client_valid         ON dwh.dim_client (client_id, valid_from);
+-- The client search (LOWER(name) LIKE '%text%') by the trigrams of the current names; without it, a scan of the
+-- 3M current names of the full scale (743 ms in the API, 2.4 s cold). pg_trgm ships with PostgreSQL and is trusted.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX IF NOT EXISTS ix_dim_client_name_trgm ON dwh.dim_client USING gin (LOWER(client_name) gin_trgm_ops) WHERE is_current;
 CREATE UNIQUE INDEX IF NOT EXISTS ux_fraud_scores_tx_model  ON dwh.fact_fraud_scores (transaction_id, model_version);
 CREATE INDEX IF NOT EXISTS ix_fraud_scores_alerts      ON dwh.fact_fraud_scores (date_key, fraud_score) WHERE is_alert;
 CREATE INDEX IF NOT EXISTS ix_client_segments_as_of    ON dwh.client_segments (as_of_date, segment_name);
