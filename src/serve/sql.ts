@@ -299,8 +299,12 @@ export function kpiSelect(q: KpiSelect): string {
 function activeClientsSelect(q: KpiSelect): string {
   const groups = q.groups ?? [];
   const a = q.alias;
+  // The transactions without their status, which no count of clients needs: PostgreSQL estimated the status join
+  // at 1/18 of its rows and looked up dim_client by index 1.6M times for the client types of a service (full scale,
+  // 8.4 s).
+  const from = q.source === "transactions" ? `dwh.fact_transactions AS ${a}` : kpiFrom(q.source, a);
   const perClient = `SELECT ${[...groups.map((g) => `${g.expr} AS ${g.name}`), `${a}.client_id`].join(", ")}
-      FROM ${q.from ?? kpiFrom(q.source, a)} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}
+      FROM ${q.from ?? from} ${q.joins ?? ""} WHERE ${q.where.join(" AND ")}
      GROUP BY ${[...groups.map((g) => g.expr), `${a}.client_id`].join(", ")}`;
   const names = groups.map((g) => g.name);
   return `SELECT ${[...names, "COUNT(*) AS active_clients"].join(", ")} FROM (${perClient}) AS per_client
