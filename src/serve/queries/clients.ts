@@ -6,7 +6,7 @@ import { addMonths, monthEndKey } from "../dates.ts";
 import { type Filters, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Reference } from "../reference.ts";
-import { clientAttributeColumns, filterConditions, kpiColumns, kpiFrom, SqlParams } from "../sql.ts";
+import { clientAttributeColumns, filterConditions, kpiColumns, SqlParams } from "../sql.ts";
 import { clientLevelSource } from "./kpi.ts";
 
 /** Segments are a snapshot per client: the date, service and channel filters do not apply to them. */
@@ -164,10 +164,11 @@ export async function registrationCohorts(
       ? await cohortBitmaps(wh, versions, filters, firstMonth)
       : await wh.query<{ cohort: number; year_month: string; active: number }>(
           // Clients per (cohort, month) by grouping on the client first: hash aggregates, no sort per group.
-          // The version a fact points at carries the client's registration date like the current one does.
+          // The version a fact points at carries the client's registration date like the current one does; no status
+          // join (PostgreSQL misestimates it and then looks dim_client up by index per row).
           `SELECT cohort, year_month, COUNT(*) AS active
              FROM (SELECT ${cohortKey("c", start)} AS cohort, d.year_month, x.client_id
-                     FROM ${kpiFrom(source, "x")}
+                     FROM dwh.fact_transactions AS x
                      JOIN dwh.dim_date AS d ON d.date_key = x.date_key
                      JOIN dwh.dim_client AS c ON c.client_key = x.client_key
                     WHERE ${where.join(" AND ")}
