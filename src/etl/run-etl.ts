@@ -253,6 +253,16 @@ interface StageHow {
 
 type Timed = <T>(stage: EtlStage, work: () => Promise<T>) => Promise<T>;
 
+const DIMENSIONS = [
+  "dim_client",
+  "dim_date",
+  "dim_time",
+  "dim_geography",
+  "dim_service",
+  "dim_channel",
+  "dim_transaction_status",
+];
+
 /** The work of one batch, inside its transaction. */
 class BatchRun {
   readonly #tx: Warehouse;
@@ -333,6 +343,11 @@ class BatchRun {
       await this.#aside?.close();
       this.#aside = null;
     }
+    // Statistics of the dimensions (PostgreSQL): the batch changed dim_client, and the server's autovacuum
+    // may be off or late; the summary, the aggregates and the dashboards plan their joins on them.
+    await traced("analyze dimensions", async () => {
+      for (const table of DIMENSIONS) await this.#dialect.analyze(tx, { schema: "dwh", table });
+    });
     const days = await this.#timed("summary", async () => {
       this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
       const rebuilt = await rebuildSummary(tx, this.#id);

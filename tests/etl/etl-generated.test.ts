@@ -79,6 +79,23 @@ for (const engine of ENGINES_UNDER_TEST) {
       });
     });
 
+    if (engine === "postgres")
+      it("leaves the dimensions analysed for the planner", async () => {
+        const analysed = await wh(engine).query<{ relname: string }>(
+          `SELECT relname FROM pg_stat_user_tables
+          WHERE schemaname = 'dwh' AND relname LIKE 'dim%' AND last_analyze IS NOT NULL ORDER BY relname`,
+        );
+        expect(analysed.map((r) => r.relname)).toEqual([
+          "dim_channel",
+          "dim_client",
+          "dim_date",
+          "dim_geography",
+          "dim_service",
+          "dim_time",
+          "dim_transaction_status",
+        ]);
+      });
+
     it("logs a batch whose counts reconcile: in = loaded + rejected", async () => {
       const [batch] = await wh(engine).query<Row>(
         "SELECT * FROM dwh_audit.etl_batches WHERE status = 'succeeded'",
