@@ -167,6 +167,12 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(await get(url)).toEqual(before);
     });
 
+    /** The dimensions factConditions filters on, joined to the facts `t`. */
+    const FILTER_JOINS = `JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+      JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+      JOIN dwh.dim_client AS c ON c.client_key = t.client_key
+      JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key`;
+
     /** KPIs per group of the transactions of a case over [from, to], from the facts. */
     const factKpis = async (c: Case, from: string, to: string, group: string) => {
       const values: (string | number)[] = [toKey(from), toKey(to)];
@@ -177,10 +183,7 @@ for (const engine of ENGINES_UNDER_TEST) {
                 COUNT(DISTINCT t.client_id) AS active_clients, SUM(CASE WHEN t.is_fraud THEN 1 ELSE 0 END) AS fraud
            FROM dwh.fact_transactions AS t
            JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
-           JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
-           JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
-           JOIN dwh.dim_client AS c ON c.client_key = t.client_key
-           JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key
+           ${FILTER_JOINS}
           WHERE t.date_key BETWEEN CAST($1 AS INTEGER) AND CAST($2 AS INTEGER)${where}
           GROUP BY ${group}`,
         values,
@@ -219,10 +222,7 @@ for (const engine of ENGINES_UNDER_TEST) {
                       d.year_month, t.client_id
                  FROM dwh.fact_transactions AS t
                  JOIN dwh.dim_date AS d ON d.date_key = t.date_key
-                 JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
-                 JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
-                 JOIN dwh.dim_client AS c ON c.client_key = t.client_key
-                 JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key
+                 ${FILTER_JOINS}
                 WHERE t.date_key BETWEEN CAST($1 AS INTEGER) AND CAST($2 AS INTEGER)${where}) AS active_clients
               GROUP BY cohort, year_month`,
             values,

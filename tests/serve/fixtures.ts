@@ -109,6 +109,9 @@ export async function seedMlOutputs(wh: Warehouse): Promise<void> {
        FROM dwh.fact_transactions AS t`,
     [FRAUD_THRESHOLD, JSON.stringify(REASONS)],
   );
+  // As `momo ml score` does: without statistics PostgreSQL joins the scores to the facts by nested loops
+  // (seconds per reference query on the tiny warehouse; the filter tests timed out).
+  if (wh.engine === "postgres") await wh.exec("ANALYZE dwh.fact_fraud_scores");
   await refreshScoreAggregates(wh, 1);
   for (const [snapshot, asOf] of SEGMENT_DATES.entries()) {
     const segment = `(c.client_key + ${snapshot}) % ${SEGMENT_NAMES.length}`;
@@ -127,6 +130,7 @@ export async function seedMlOutputs(wh: Warehouse): Promise<void> {
         WHERE c.is_current`,
       [asOf, Number(asOf.replaceAll("-", ""))],
     );
+    if (wh.engine === "postgres") await wh.exec("ANALYZE dwh.client_segments");
     await refreshSegmentAggregates(wh, asOf);
   }
 }
