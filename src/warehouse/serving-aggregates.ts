@@ -46,23 +46,46 @@ function monthlySelect(div: string, months: string): string {
 /**
  * The client-month rows of `months` (YYYYMM, ascending) from the daily summary: one per month, client and
  * (region, client type), with its active days of the month as bits (bit d − 1 for day d), and the client's
- * registration date and totals over all its rows of the month.
+ * registration date and totals over all its rows of the month. A client-month of one client version and one
+ * place (99.9 % at full scale) is summed by month and client alone and given its attributes afterwards; only
+ * the others are summed again per region and type (a window over every row, as before, took 5.7-5.9 s against
+ * 3.2-3.4 s for three full-scale months: 4.7M summary rows).
  */
 function clientMonthlySelect(div: string, months: readonly number[]): string {
-  const client = "OVER (PARTITION BY month_key, client_id)";
+  const where = inMonths("s.date_key", div, months);
+  const month = `s.date_key ${div} 100`;
+  const days = "bit_or(CAST(1 AS BIGINT) << (s.date_key % 100 - 1))";
+  const client = "OVER (PARTITION BY r.month_key, r.client_id)";
   return `
-    SELECT month_key, client_id, country_code, region_name, client_type, MIN(registration_date) ${client},
-           active_days, SUM(transactions) ${client}, SUM(value) ${client}, SUM(fees) ${client},
-           COUNT(*) ${client} > 1
-      FROM (SELECT s.date_key ${div} 100 AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
-                   MIN(c.registration_date) AS registration_date,
-                   bit_or(CAST(1 AS BIGINT) << (s.date_key % 100 - 1)) AS active_days,
-                   SUM(s.tx_count) AS transactions, SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
+    WITH months AS MATERIALIZED (
+      SELECT ${month} AS month_key, s.client_id, MIN(s.client_key) AS client_key,
+             MIN(s.geography_key) AS geography_key, ${days} AS active_days, SUM(s.tx_count) AS transactions,
+             SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees,
+             MIN(s.client_key) < MAX(s.client_key) OR MIN(s.geography_key) < MAX(s.geography_key) AS versions
+        FROM dwh.fact_daily_client_summary AS s
+       WHERE ${where}
+       GROUP BY ${month}, s.client_id)
+    SELECT m.month_key, m.client_id, g.country_code, g.region_name, c.client_type, c.registration_date,
+           m.active_days, m.transactions, m.value, m.fees, FALSE
+      FROM months AS m
+      JOIN dwh.dim_client AS c ON c.client_key = m.client_key
+      JOIN dwh.dim_geography AS g ON g.geography_key = m.geography_key
+     WHERE NOT m.versions
+    UNION ALL
+    SELECT r.month_key, r.client_id, r.country_code, r.region_name, r.client_type, MIN(r.registration_date) ${client},
+           r.active_days, m.transactions, m.value, m.fees, COUNT(*) ${client} > 1
+      FROM months AS m
+      JOIN (SELECT ${month} AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
+                   MIN(c.registration_date) AS registration_date, ${days} AS active_days
               FROM dwh.fact_daily_client_summary AS s
+              JOIN (SELECT month_key, client_id FROM months WHERE versions) AS v
+                ON v.client_id = s.client_id AND v.month_key = ${month}
               JOIN dwh.dim_client AS c ON c.client_key = s.client_key
               JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
-             WHERE ${inMonths("s.date_key", div, months)}
-             GROUP BY s.date_key ${div} 100, s.client_id, g.country_code, g.region_name, c.client_type) AS per_row`;
+             WHERE ${where}
+             GROUP BY ${month}, s.client_id, g.country_code, g.region_name, c.client_type) AS r
+        ON r.month_key = m.month_key AND r.client_id = m.client_id
+     WHERE m.versions`;
 }
 
 /** The condition "`dateKey` falls in one of `months`" (YYYYMM, ascending), with bounds the engines prune on. */

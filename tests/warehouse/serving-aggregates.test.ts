@@ -152,6 +152,37 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(Number(monthly?.n)).toBe(0);
     });
 
+    it("holds each client month per region and type with the client's month totals, as the daily summary has them", async () => {
+      const div = engine === "duckdb" ? "//" : "/";
+      const client = "OVER (PARTITION BY month_key, client_id)";
+      const expected = `
+        SELECT month_key, client_id, country_code, region_name, client_type,
+               MIN(registration_date) ${client} AS registration_date, active_days,
+               SUM(transactions) ${client} AS month_transactions, SUM(value) ${client} AS month_value,
+               SUM(fees) ${client} AS month_fees, COUNT(*) ${client} > 1 AS has_other_rows
+          FROM (SELECT s.date_key ${div} 100 AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
+                       MIN(c.registration_date) AS registration_date,
+                       SUM(CAST(1 AS BIGINT) << (s.date_key % 100 - 1)) AS active_days,
+                       SUM(s.tx_count) AS transactions, SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
+                  FROM dwh.fact_daily_client_summary AS s
+                  JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+                  JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
+                 GROUP BY 1, 2, 3, 4, 5) AS per_row`;
+      const stored = `SELECT month_key, client_id, country_code, region_name, client_type, registration_date,
+                             active_days, month_transactions, month_value, month_fees, has_other_rows
+                        FROM dwh.agg_client_monthly`;
+      const [diff] = await wh.query<{ missing: number; extra: number; rows: number; other: number }>(
+        `SELECT (SELECT COUNT(*) FROM (${expected} EXCEPT ALL ${stored}) AS a) AS missing,
+                (SELECT COUNT(*) FROM (${stored} EXCEPT ALL ${expected}) AS b) AS extra,
+                (SELECT COUNT(*) FROM dwh.agg_client_monthly) AS rows,
+                (SELECT COUNT(*) FROM dwh.agg_client_monthly WHERE has_other_rows) AS other`,
+      );
+      expect([Number(diff?.missing), Number(diff?.extra)]).toEqual([0, 0]);
+      expect(Number(diff?.rows)).toBeGreaterThan(1000);
+      // Clients that changed region or type within a month have a row per pair, each flagged.
+      expect(Number(diff?.other)).toBeGreaterThan(1);
+    });
+
     it("counts distinct active clients over any range as the daily summary does", async () => {
       const [types] = await wh.query<{ client_type: string; country_code: string; region_name: string }>(
         `SELECT c.client_type, g.country_code, g.region_name FROM dwh.fact_daily_client_summary AS s
