@@ -351,7 +351,9 @@ class BatchRun {
     const days = await this.#timed("summary", async () => {
       this.#report({ stage: "summary", done: 0, total: 1, records: 0 });
       const rebuilt = await rebuildSummary(tx, this.#id);
-      await refreshServingAggregates(tx);
+      // The facts and the summary are rows of this open transaction, which DuckDB's planner counts as none
+      // and would build its hash tables on (see withWrittenJoinSides); every join there has its dimension on the right.
+      await this.#dialect.withWrittenJoinSides(tx, () => refreshServingAggregates(tx));
       this.#report({ stage: "summary", done: 1, total: 1, records: rebuilt });
       return rebuilt;
     });
