@@ -213,7 +213,7 @@ export const SUMMARY_COLUMNS = [
  * they are left NULL for the others, which distinctCountsSql then fills in. (COUNT(DISTINCT …) over every
  * client-day cost more than all the other measures together, on both engines.)
  */
-export function dailySql(where: string): string {
+export function dailySql(where: string, facts = "dwh.fact_transactions"): string {
   const pair = (count: string, x: string) =>
     `CASE WHEN ${count} < 2 THEN ${count} WHEN ${count} = 2 THEN CASE WHEN MIN(${x}) = MAX(${x}) THEN 1 ELSE 2 END END`;
   const channel = (code: string) => `COUNT(*) FILTER (WHERE channel_code = '${code}')`;
@@ -243,7 +243,7 @@ export function dailySql(where: string): string {
     FROM (SELECT f.date_key, f.client_id, f.amount, f.fee, f.is_fraud, f.time_key, f.service_key,
                  COALESCE(f.counterparty_client_id, f.counterparty_ref) AS counterparty,
                  st.status_group, st.status_group = 'success' AS ok, sv.balance_effect, ch.channel_code
-            FROM dwh.fact_transactions AS f
+            FROM ${facts} AS f
             JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
             JOIN dwh.dim_service AS sv ON sv.service_key = f.service_key
             JOIN dwh.dim_channel AS ch ON ch.channel_key = f.channel_key
@@ -251,13 +251,16 @@ export function dailySql(where: string): string {
    GROUP BY date_key, client_id`;
 }
 
-/** The exact distinct counts of the client-days `daily` (on alias g) left NULL, from the facts matching `where` (on alias f). */
-function spreadSql(daily: string, where: string): string {
+/**
+ * The exact distinct counts of the client-days `daily` (on alias g) left NULL, from the facts matching `where`
+ * (on alias f) of `facts`.
+ */
+function spreadSql(daily: string, where: string, facts = "dwh.fact_transactions"): string {
   return `
 SELECT f.date_key, f.client_id,
        COUNT(DISTINCT COALESCE(f.counterparty_client_id, f.counterparty_ref)) AS distinct_counterparties,
        COUNT(DISTINCT f.service_key) AS distinct_services
-  FROM dwh.fact_transactions AS f
+  FROM ${facts} AS f
   JOIN ${daily} AS g ON g.date_key = f.date_key AND g.client_id = f.client_id
  WHERE (g.distinct_counterparties IS NULL OR g.distinct_services IS NULL) AND ${where}
  GROUP BY f.date_key, f.client_id`;
@@ -308,15 +311,20 @@ SELECT d.date_key, d.client_id, c.client_key, c.geography_key, d.tx_count, d.suc
 /**
  * The complete summary rows of the facts matching `where` (on alias f; a month of touched days, say) in one
  * statement: dailySql's measures, the distinct counts they left NULL, and the version valid at day's end
- * from `versions` (VERSION_DAYS_SQL's rows).
+ * from `versions` (VERSION_DAYS_SQL's rows). `facts` is where the facts are read (see slicedScan).
  */
-export function summaryOfFactsSql(batchId: number, where: string, versions: string): string {
+export function summaryOfFactsSql(
+  batchId: number,
+  where: string,
+  versions: string,
+  facts = "dwh.fact_transactions",
+): string {
   const filled = (c: string) => `COALESCE(m.${c}, s.${c}) AS ${c}`;
   const complete = `(
     SELECT m.* REPLACE (${filled("distinct_counterparties")}, ${filled("distinct_services")})
       FROM measured AS m LEFT JOIN spread AS s ON s.date_key = m.date_key AND s.client_id = m.client_id)`;
   return `
-WITH measured AS MATERIALIZED (${dailySql(where)}),
-spread AS (${spreadSql("measured", where)})
+WITH measured AS MATERIALIZED (${dailySql(where, facts)}),
+spread AS (${spreadSql("measured", where, facts)})
 SELECT * FROM (${summarySql(batchId, complete, "TRUE", versions)}) AS summary`;
 }

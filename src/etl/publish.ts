@@ -1,3 +1,4 @@
+import { slicedScan } from "../warehouse/sliced-scan.ts";
 import type { TableRef, Warehouse } from "../warehouse/warehouse.ts";
 import { DUCKDB_DIALECT, withoutDictionaryAnalysis } from "./dialect.ts";
 import {
@@ -58,7 +59,13 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
     await rebuildSummaryDuckDb(
       tx,
       batchId,
-      months.map((m) => `${inMonth(m)} AND ${touched}`),
+      months.map((m) => ({
+        where: `${inMonth(m)} AND ${touched}`,
+        facts: slicedScan(tx.engine, "dwh.fact_transactions", "date_key", [
+          [m * 100, m * 100 + 15],
+          [m * 100 + 16, m * 100 + 99],
+        ]),
+      })),
     );
     return days;
   }
@@ -80,17 +87,21 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
  * (computed once). Going through a temporary table, as PostgreSQL does, wrote and read every client-day
  * twice more: 17.1 against 10.8 CPU s for the medium preset's 3.6M summary rows (measured).
  */
-async function rebuildSummaryDuckDb(tx: Warehouse, batchId: number, months: readonly string[]) {
+async function rebuildSummaryDuckDb(
+  tx: Warehouse,
+  batchId: number,
+  months: readonly { where: string; facts: string }[],
+) {
   const versions = "summary_versions";
   await tx.exec(
     `DELETE FROM dwh.fact_daily_client_summary WHERE date_key IN (SELECT date_key FROM dwh_stage.touched_days);
      DROP TABLE IF EXISTS ${versions}; CREATE TEMP TABLE ${versions} AS ${VERSION_DAYS_SQL}`,
   );
   const insertMonths = async () => {
-    for (const where of months)
+    for (const { where, facts } of months)
       await tx.exec(
         `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS})
-         ${summaryOfFactsSql(batchId, where, `SELECT * FROM ${versions}`)}`,
+         ${summaryOfFactsSql(batchId, where, `SELECT * FROM ${versions}`, facts)}`,
       );
   };
   await traced("summary: measures and versions", () =>

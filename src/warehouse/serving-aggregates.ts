@@ -1,4 +1,5 @@
 import { traced } from "../etl/trace.ts";
+import { monthSlices, slicedScan } from "./sliced-scan.ts";
 import type { Engine, Warehouse } from "./warehouse.ts";
 
 /** Where the days to rebuild are listed (one `date_key` per row, repeats allowed). */
@@ -12,8 +13,11 @@ export interface ServingRefresh {
 const KPI_COLUMNS =
   "date_key, country_code, region_name, client_type, service_key, channel_key, tx_count, success_count, amount_success, fee_total, fraud_count, fraud_amount";
 
-/** The KPI aggregate rows of the days matching `days` (a condition on f.date_key). */
-function kpiSelect(days: string): string {
+/** Slices of a statement's scan (see slicedScan): enough for DuckDB's threads, few enough to stay cheap. */
+const SLICES = 4;
+
+/** The KPI aggregate rows of the days matching `days` (a condition on f.date_key) of `facts` (the facts by default). */
+function kpiSelect(days: string, facts = "dwh.fact_transactions"): string {
   const success = "st.status_group = 'success'";
   return `
     SELECT f.date_key, g.country_code, g.region_name, c.client_type, f.service_key, f.channel_key,
@@ -23,7 +27,7 @@ function kpiSelect(days: string): string {
            SUM(CASE WHEN ${success} THEN f.fee ELSE 0 END),
            SUM(CASE WHEN f.is_fraud THEN 1 ELSE 0 END),
            SUM(CASE WHEN f.is_fraud THEN f.amount ELSE 0 END)
-      FROM dwh.fact_transactions AS f
+      FROM ${facts} AS f
       JOIN dwh.dim_client AS c ON c.client_key = f.client_key
       JOIN dwh.dim_geography AS g ON g.geography_key = f.geography_key
       JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
@@ -82,6 +86,12 @@ function clientMonthlyByWindow(div: string, months: readonly number[]): string {
  */
 function clientMonthlyByVersions(div: string, months: readonly number[]): string {
   const where = inMonths("s.date_key", div, months);
+  const summary = slicedScan(
+    "duckdb",
+    "dwh.fact_daily_client_summary",
+    "date_key",
+    monthSlices(months, SLICES, "date_key"),
+  );
   const month = `s.date_key ${div} 100`;
   const days = "bit_or(CAST(1 AS BIGINT) << (s.date_key % 100 - 1))";
   const client = "OVER (PARTITION BY r.month_key, r.client_id)";
@@ -91,7 +101,7 @@ function clientMonthlyByVersions(div: string, months: readonly number[]): string
              MIN(s.geography_key) AS geography_key, ${days} AS active_days, SUM(s.tx_count) AS transactions,
              SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees,
              MIN(s.client_key) < MAX(s.client_key) OR MIN(s.geography_key) < MAX(s.geography_key) AS versions
-        FROM dwh.fact_daily_client_summary AS s
+        FROM ${summary} AS s
        WHERE ${where}
        GROUP BY ${month}, s.client_id)
     SELECT m.month_key, m.client_id, g.country_code, g.region_name, c.client_type, c.registration_date,
@@ -106,7 +116,7 @@ function clientMonthlyByVersions(div: string, months: readonly number[]): string
       FROM months AS m
       JOIN (SELECT ${month} AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
                    MIN(c.registration_date) AS registration_date, ${days} AS active_days
-              FROM dwh.fact_daily_client_summary AS s
+              FROM ${summary} AS s
               JOIN (SELECT month_key, client_id FROM months WHERE versions) AS v
                 ON v.client_id = s.client_id AND v.month_key = ${month}
               JOIN dwh.dim_client AS c ON c.client_key = s.client_key
@@ -182,7 +192,7 @@ const COHORT_GROUPING_SETS = [
  * registration months before `firstMonth` (the calendar's first, YYYYMM) are all 0. A client with one row in
  * the month is counted by COUNT(*); only the others need COUNT(DISTINCT), which costs ten times more.
  */
-function cohortSelect(months: string, firstMonth: number): string {
+function cohortSelect(months: string, firstMonth: number, clientMonths: string): string {
   const registration = (part: string) => `CAST(EXTRACT(${part} FROM registration_date) AS INTEGER)`;
   const before = `DATE '${String(firstMonth).slice(0, 4)}-${String(firstMonth).slice(4)}-01'`;
   const columns = "month_key, registration_month, country_code, region_name, client_type";
@@ -191,7 +201,7 @@ function cohortSelect(months: string, firstMonth: number): string {
       SELECT month_key, client_id, country_code, region_name, client_type, has_other_rows,
              CASE WHEN registration_date < ${before} THEN 0
                   ELSE ${registration("YEAR")} * 100 + ${registration("MONTH")} END AS registration_month
-        FROM dwh.agg_client_monthly WHERE ${months})
+        FROM ${clientMonths} AS m WHERE ${months})
     SELECT ${columns}, SUM(clients) FROM (
       SELECT ${columns}, COUNT(*) AS clients FROM m WHERE NOT has_other_rows
        GROUP BY GROUPING SETS (${COHORT_GROUPING_SETS})
@@ -245,7 +255,13 @@ function monthStarts(div: string, firstDate: string): string {
  * months: word w ORs together each month's day bits shifted to the month's place in it (a month overlaps one
  * or two words; its bits past the word's 62 are masked off before shifting, which DuckDB would refuse).
  */
-function activitySelect(clients: string, div: string, firstDate: string, days: number): string {
+function activitySelect(
+  clients: string,
+  div: string,
+  firstDate: string,
+  days: number,
+  clientMonths = "dwh.agg_client_monthly",
+): string {
   const [year, month] = [Number(firstDate.slice(0, 4)), Number(firstDate.slice(5, 7))];
   const monthBit = `(m.month_key ${div} 100 - ${year}) * 12 + m.month_key % 100 - ${month}`;
   const months = `COALESCE(bit_or(CASE WHEN ${monthBit} BETWEEN 0 AND ${ACTIVITY_MONTHS - 1}
@@ -268,7 +284,7 @@ function activitySelect(clients: string, div: string, firstDate: string, days: n
     SELECT *, COUNT(*) OVER (PARTITION BY client_id) > 1 FROM (
     SELECT m.client_id, m.country_code, m.region_name, m.client_type, MIN(m.registration_date), ${words.join(", ")},
            ${months}
-      FROM dwh.agg_client_monthly AS m
+      FROM ${clientMonths} AS m
       JOIN (${monthStarts(div, firstDate)}) AS o ON o.month_key = m.month_key
      WHERE ${clients}
      GROUP BY m.client_id, m.country_code, m.region_name, m.client_type) AS per_group`;
@@ -328,10 +344,17 @@ async function refresh(
         INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(days)}`);
       return;
     }
-    for (const batch of batches)
-      await tx.exec(
-        `INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(inMonths("f.date_key", div, batch))}`,
+    for (const batch of batches) {
+      const facts = slicedScan(
+        tx.engine,
+        "dwh.fact_transactions",
+        "date_key",
+        monthSlices(batch, SLICES, "date_key"),
       );
+      await tx.exec(
+        `INSERT INTO dwh.agg_daily_kpi (${KPI_COLUMNS}) ${kpiSelect(inMonths("f.date_key", div, batch), facts)}`,
+      );
+    }
   });
   await traced("serving aggregates: monthly KPIs", async () => {
     await tx.exec(`DELETE FROM dwh.agg_monthly_kpi WHERE ${touchedMonths};
@@ -344,12 +367,23 @@ async function refresh(
         `INSERT INTO dwh.agg_client_monthly (${CLIENT_MONTHLY_COLUMNS}) ${CLIENT_MONTHLY_SELECT[tx.engine](div, batch)}`,
       );
   });
+  const calendarMonths = (
+    await tx.query<{ month: number }>(
+      `SELECT DISTINCT date_key ${div} 100 AS month FROM dwh.dim_date ORDER BY 1`,
+    )
+  ).map((r) => Number(r.month));
+  const clientMonths = slicedScan(
+    tx.engine,
+    "dwh.agg_client_monthly",
+    "month_key",
+    monthSlices(calendarMonths, SLICES, "month_key"),
+  );
   await traced("serving aggregates: cohorts", async () => {
     await tx.exec(`DELETE FROM dwh.agg_cohort_monthly WHERE ${touchedMonths};
-      INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth)}`);
+      INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth, clientMonths)}`);
   });
   await traced("serving aggregates: client days", () =>
-    clientDays(tx, full, touchedDays, size, div, firstDate, days),
+    clientDays(tx, full, touchedDays, size, div, firstDate, days, clientMonths),
   );
   if (tx.engine === "postgres")
     await tx.exec(
@@ -367,6 +401,7 @@ async function clientDays(
   div: string,
   firstDate: string,
   days: number,
+  clientMonths?: string,
 ): Promise<void> {
   const clients = full
     ? "SELECT DISTINCT client_id FROM dwh.agg_client_monthly"
@@ -382,7 +417,7 @@ async function clientDays(
     if (!full) await tx.exec(`DELETE FROM dwh.agg_client_days WHERE client_id IN (${ids})`);
     const which = full && parts === 1 ? "TRUE" : `m.client_id IN (${ids})`;
     await tx.exec(
-      `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(which, div, firstDate, days)}`,
+      `INSERT INTO dwh.agg_client_days (${ACTIVITY_COLUMNS}) ${activitySelect(which, div, firstDate, days, clientMonths)}`,
     );
   }
   await tx.exec("DROP TABLE serving_clients");
