@@ -65,6 +65,7 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
           [m * 100, m * 100 + 15],
           [m * 100 + 16, m * 100 + 99],
         ]),
+        versions: `from_key <= ${m * 100 + 99} AND to_key > ${m * 100}`,
       })),
     );
     return days;
@@ -90,7 +91,7 @@ export async function rebuildSummary(tx: Warehouse, batchId: number): Promise<nu
 async function rebuildSummaryDuckDb(
   tx: Warehouse,
   batchId: number,
-  months: readonly { where: string; facts: string }[],
+  months: readonly { where: string; facts: string; versions: string }[],
 ) {
   const versions = "summary_versions";
   await tx.exec(
@@ -98,10 +99,11 @@ async function rebuildSummaryDuckDb(
      DROP TABLE IF EXISTS ${versions}; CREATE TEMP TABLE ${versions} AS ${VERSION_DAYS_SQL}`,
   );
   const insertMonths = async () => {
-    for (const { where, facts } of months)
+    // Only the versions valid in the month go into the lookup's hash table: 2.2M to 3.1M of the 4.3M at full scale.
+    for (const month of months)
       await tx.exec(
         `INSERT INTO dwh.fact_daily_client_summary (${SUMMARY_COLUMNS})
-         ${summaryOfFactsSql(batchId, where, `SELECT * FROM ${versions}`, facts)}`,
+         ${summaryOfFactsSql(batchId, month.where, `SELECT * FROM ${versions} WHERE ${month.versions}`, month.facts)}`,
       );
   };
   await traced("summary: measures and versions", () =>
