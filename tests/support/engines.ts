@@ -9,24 +9,29 @@ import type { Engine, Warehouse } from "../../src/warehouse/warehouse.ts";
 /** A PostgreSQL server the tests may create and drop databases on. */
 export const PG_ADMIN_URL = process.env.MOMO_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-async function postgresReachable(): Promise<boolean> {
+/** Null when the server answers, else why not (the driver's message: refused, no such database, …). */
+async function postgresProblem(): Promise<string | null> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
   try {
     await client.connect();
     await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (error) {
+    return error instanceof Error && error.message ? error.message : String(error);
   } finally {
     await client.end().catch(() => {});
   }
 }
 
-export const POSTGRES_AVAILABLE = await postgresReachable();
+const POSTGRES_PROBLEM = await postgresProblem();
+export const POSTGRES_AVAILABLE = POSTGRES_PROBLEM === null;
 if (!POSTGRES_AVAILABLE && process.env.MOMO_REQUIRE_PG === "1") {
-  throw new Error(`MOMO_REQUIRE_PG=1 but PostgreSQL at ${PG_ADMIN_URL} is unreachable`);
+  throw new Error(
+    `MOMO_REQUIRE_PG=1 but PostgreSQL at ${PG_ADMIN_URL} is unreachable (${POSTGRES_PROBLEM}); .ci/run starts the server and creates the momo_test database`,
+  );
 }
-if (!POSTGRES_AVAILABLE) console.warn(`PostgreSQL at ${PG_ADMIN_URL} is unreachable: its tests are skipped`);
+if (!POSTGRES_AVAILABLE)
+  console.warn(`PostgreSQL at ${PG_ADMIN_URL} is unreachable (${POSTGRES_PROBLEM}): its tests are skipped`);
 
 /** The engines the integration tests loop over: DuckDB always, PostgreSQL when a server answers. */
 export const ENGINES_UNDER_TEST: readonly Engine[] = POSTGRES_AVAILABLE ? ["duckdb", "postgres"] : ["duckdb"];
