@@ -17,7 +17,7 @@ export interface ClientVersions {
   readonly maxVersions: number;
 }
 
-/** Every version: its key, its client's first (smallest) key and its client type. */
+/** Every version: its key, its client's first (smallest) key, its client type and whether it is current. */
 const VERSIONS = "serve_client_versions";
 /** The versions that are not their client's first one, with that first key. */
 const MOVED = "serve_moved_versions";
@@ -47,7 +47,7 @@ async function build(wh: Warehouse): Promise<ClientVersions | null> {
   const max = Number(range.max);
   await wh.exec(`
     CREATE OR REPLACE TEMP TABLE ${VERSIONS} AS
-      SELECT client_key, MIN(client_key) OVER (PARTITION BY client_id) AS first_key, client_type
+      SELECT client_key, MIN(client_key) OVER (PARTITION BY client_id) AS first_key, client_type, is_current
         FROM dwh.dim_client ORDER BY client_key;
     CREATE OR REPLACE TEMP TABLE ${MOVED} AS
       SELECT client_key, first_key FROM ${VERSIONS} WHERE client_key <> first_key ORDER BY client_key;
@@ -147,7 +147,7 @@ export async function distinctClientsByType(
  * versions are summed per client only for candidates: the `limit` best clients among the `limit` × maxVersions
  * best versions have at least the `limit`-th of their best values, L, so every client of the answer has a total of
  * at least L and thus a version of at least L / maxVersions; the measures are then summed for the winners only.
- * Rows: client_id and the measures.
+ * Rows: client_id, current_key (the key of the client's current version) and the measures.
  */
 export async function topClientsByVersions(
   wh: Warehouse,
@@ -176,8 +176,9 @@ export async function topClientsByVersions(
                                               WHERE o >= (SELECT o FROM totals ORDER BY o DESC LIMIT 1 OFFSET ${n - 1})
                                                  OR (SELECT COUNT(*) FROM totals) < ${n})),
           measured AS (${measure(`JOIN winners AS w ON w.client_key = x.client_key`, "w.first_key")})
-     SELECT c.client_id, measured.* EXCLUDE (first_key)
+     SELECT c.client_id, cur.client_key AS current_key, measured.* EXCLUDE (first_key)
        FROM measured JOIN dwh.dim_client AS c ON c.client_key = measured.first_key
+       JOIN ${VERSIONS} AS cur ON cur.first_key = measured.first_key AND cur.is_current
       ORDER BY ${order} DESC, c.client_id LIMIT ${n}`,
     values,
   );

@@ -16,6 +16,11 @@ export class SqlParams {
     return `CAST(${this.add(value)} AS INTEGER)`;
   }
 
+  /** A surrogate key (BIGINT). */
+  key(value: number): string {
+    return `CAST(${this.add(value)} AS BIGINT)`;
+  }
+
   date(value: string): string {
     return `CAST(${this.add(value)} AS DATE)`;
   }

@@ -89,6 +89,36 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(compared).toBeGreaterThan(300);
     });
 
+    it("describes each ranked client by its current version, whichever way it was ranked", async () => {
+      const changed = await wh.query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM dwh.dim_client WHERE NOT is_current",
+      );
+      expect(Number(changed[0]?.n)).toBeGreaterThan(0);
+      let described = 0;
+      for (const params of [{}, { from: "2024-01-01", to: "2025-12-31" }, { service: "MERCHANT_PAYMENT" }]) {
+        const ranked = await topClients(wh, resolveFilters(params, reference), "value", 40, reference);
+        expect(ranked.length, JSON.stringify(params)).toBe(40);
+        const current = await wh.query<Record<string, string>>(
+          `SELECT c.client_id, c.client_name, c.client_type, c.tier, g.country_code, g.region_name
+             FROM dwh.dim_client AS c JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+            WHERE c.is_current AND c.client_id IN (${ranked.map((r) => `'${r.clientId}'`).join(", ")})`,
+        );
+        const byId = new Map(current.map((c) => [c.client_id, c]));
+        for (const r of ranked) {
+          const c = byId.get(r.clientId);
+          expect([r.clientName, r.clientType, r.tier, r.country, r.region], r.clientId).toEqual([
+            c?.client_name,
+            c?.client_type,
+            c?.tier,
+            c?.country_code,
+            c?.region_name,
+          ]);
+          described++;
+        }
+      }
+      expect(described).toBe(120);
+    });
+
     it("ranks under service and channel filters as a sum of the transactions over every client would", async () => {
       const measures: Record<TopClientOrder, string> = {
         value: "SUM(CASE WHEN st.status_group = 'success' THEN t.amount ELSE 0 END)",
