@@ -29,7 +29,7 @@ const REGISTRATIONS = "serve_client_registrations";
 const built = new WeakMap<Warehouse, { dataVersion: string; versions: Promise<ClientVersions | null> }>();
 
 /** What changes when dim_client can: an ETL batch (or a warehouse emptied and loaded again). */
-async function dataVersion(wh: Warehouse): Promise<string> {
+export async function dataVersion(wh: Warehouse): Promise<string> {
   const [row] = await wh.query(
     `SELECT (SELECT COUNT(*) FROM dwh_audit.etl_batches) AS batches,
             (SELECT MAX(batch_id) FROM dwh_audit.etl_batches) AS last_batch,
