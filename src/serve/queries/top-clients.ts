@@ -134,7 +134,7 @@ async function thresholdRound(
           order,
           exactWhere,
           null,
-          `JOIN (VALUES ${(await candidateVersions(wh, candidates))
+          `JOIN (VALUES ${(await candidateVersions(wh, candidates, leading?.versions))
             .map((v) => `(${q.key(v.client_key)}, ${q.add(v.client_id)}, ${q.key(v.current_key)})`)
             .join(", ")}) AS k (client_key, client_id, current_key)
              ON k.client_key = x.client_key`,
@@ -164,12 +164,17 @@ async function thresholdRound(
 async function candidateVersions(
   wh: Warehouse,
   candidates: readonly string[],
+  /** Where to look them up: dim_client, or the leading rows' versions when the candidates came from there. */
+  versions = "dwh.dim_client",
 ): Promise<{ client_key: number; client_id: string; current_key: number }[]> {
   const p = new SqlParams();
   const rows = await wh.query<{ client_key: number; client_id: string; current_key: number }>(
-    `SELECT c.client_key, c.client_id,
-            MAX(CASE WHEN c.is_current THEN c.client_key END) OVER (PARTITION BY c.client_id) AS current_key
-       FROM dwh.dim_client AS c WHERE c.client_id IN (${candidates.map((id) => p.add(id)).join(", ")})`,
+    versions === "dwh.dim_client"
+      ? `SELECT c.client_key, c.client_id,
+                MAX(CASE WHEN c.is_current THEN c.client_key END) OVER (PARTITION BY c.client_id) AS current_key
+           FROM dwh.dim_client AS c WHERE c.client_id IN (${candidates.map((id) => p.add(id)).join(", ")})`
+      : `SELECT client_key, client_id, current_key FROM ${versions}
+          WHERE client_id IN (${candidates.map((id) => p.add(id)).join(", ")})`,
     p.values,
   );
   return rows.map((r) => ({
