@@ -3,12 +3,11 @@ import { dataVersion } from "./client-versions.ts";
 
 /**
  * DuckDB: the leading rows of each month of dwh.agg_client_monthly in the order of each top-clients ranking (the
- * client's whole-month value, transactions or fees), in a temporary table of the server's read-only connection,
- * built on first use (1.8-2.0 s at full scale on a fresh connection: a top-N of each month and order, and their clients'
- * versions) and again after an ETL batch. The
- * threshold algorithm's first rounds read a month's rows there instead of a top-N over the month's 780k rows:
- * the 12 months of 2025 at full scale in 10-30 ms against 109-133 ms (measured). PostgreSQL reads them by index:
- * null there.
+ * client's whole-month value, transactions or fees) and their clients' versions, in temporary tables of the
+ * server's read-only connection, built on first use (1.8-2.0 s at full scale on a fresh connection) and again after
+ * an ETL batch. The threshold algorithm's first rounds read a month's rows there instead of a top-N over the
+ * month's 780k rows (the 12 months of 2025 at full scale: 10-30 against 109-133 ms, measured), and their candidates'
+ * versions instead of dim_client's 4.3M. PostgreSQL reads the months by index: null there.
  */
 export interface MonthLeaders {
   /** The table, with agg_client_monthly's client columns, `ord` (value, transactions, fees) and `total`. */
