@@ -25,6 +25,8 @@ const MOVED = "serve_moved_versions";
 const FIRSTS = "serve_first_versions";
 /** Every client's first key and registration month (YYYYMM), in that order: a month's clients are a few row groups. */
 const REGISTRATIONS = "serve_client_registrations";
+/** One row per client type: the bitmap of its versions. */
+const TYPES = "serve_client_type_versions";
 
 const built = new WeakMap<Warehouse, { dataVersion: string; versions: Promise<ClientVersions | null> }>();
 
@@ -57,7 +59,9 @@ async function build(wh: Warehouse): Promise<ClientVersions | null> {
       SELECT MIN(client_key) AS first_key,
              CAST(EXTRACT(YEAR FROM MIN(registration_date)) * 100 + EXTRACT(MONTH FROM MIN(registration_date)) AS INTEGER)
                AS registration_month
-        FROM dwh.dim_client GROUP BY client_id ORDER BY registration_month, first_key`);
+        FROM dwh.dim_client GROUP BY client_id ORDER BY registration_month, first_key;
+    CREATE OR REPLACE TEMP TABLE ${TYPES} AS
+      SELECT client_type, bitstring_agg(client_key, ${min}, ${max}) AS b FROM ${VERSIONS} GROUP BY client_type`);
   const [most] = await wh.query<{ n: number }>("SELECT MAX(version) AS n FROM dwh.dim_client");
   return { min, max, maxVersions: Number(most?.n ?? 1) };
 }
@@ -243,4 +247,17 @@ export async function distinctClientsByCohort(
     if (rest > 0) counts.push({ cohort: 0, month: m, active: rest });
   });
   return counts;
+}
+
+/**
+ * The rows of `rows` (a query with a client_key column and few rows, such as the fraud rows) whose client version is of
+ * type `clientType` (a placeholder), tested on the type's bitmap of versions instead of hashing all of that type's
+ * versions (full scale, the fraud of 90 days in Dakar for merchants: 17-35 against 98-444 ms; of 2025 for merchants:
+ * 62-101 against 187-500 ms). Materialised first: DuckDB copies the bitmap into every chunk it tests, and a filtered
+ * scan of the facts yields thousands of sparse chunks (5-14 s for the fraud of 2025 tested in the scan).
+ */
+export function ofClientType(versions: ClientVersions, rows: string, clientType: string): string {
+  return `(WITH r AS MATERIALIZED (${rows})
+    SELECT r.* FROM r, (SELECT b FROM ${TYPES} WHERE client_type = ${clientType}) AS t
+     WHERE get_bit(t.b, ${bit(versions, "r.client_key")}) = 1)`;
 }

@@ -409,6 +409,39 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect(series.points.reduce((s: number, p: Json) => s + p.alerts, 0)).toBe(overview.current.alerts);
       });
 
+      it("counts labelled fraud by typology under a client type as the fraud rows of that type's versions", async () => {
+        const types = await api.wh.query<Json>(
+          `SELECT DISTINCT c.client_type, g.country_code FROM dwh.fact_transactions AS t
+             JOIN dwh.dim_client AS c ON c.client_key = t.client_key
+             JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key
+            WHERE t.is_fraud ORDER BY 1, 2`,
+        );
+        expect(new Set(types.map((t) => t.client_type)).size).toBeGreaterThan(1);
+        let compared = 0;
+        for (const { client_type: type, country_code: country } of types.slice(0, 6)) {
+          for (const query of [`clientType=${type}`, `clientType=${type}&country=${country}`]) {
+            const expected = await api.wh.query<Json>(
+              `SELECT t.fraud_type, COUNT(*) AS fraud, SUM(t.amount) AS fraud_amount FROM dwh.fact_transactions AS t
+                 JOIN dwh.dim_client AS c ON c.client_key = t.client_key
+                 JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key
+                WHERE t.is_fraud AND t.date_key BETWEEN 20240101 AND 20251231 AND c.client_type = $1
+                  AND g.country_code = COALESCE($2, g.country_code)
+                GROUP BY t.fraud_type ORDER BY fraud DESC, t.fraud_type`,
+              [type, query.includes("country") ? country : null],
+            );
+            const body = await get(`/api/fraud/breakdown?by=typology&from=2024-01-01&to=2025-12-31&${query}`);
+            expect(
+              body.items.map((i: Json) => [i.key, i.fraud, Number(i.fraudAmount)]),
+              query,
+            ).toEqual(
+              expected.map((r) => [r.fraud_type ?? "unknown", Number(r.fraud), Number(r.fraud_amount)]),
+            );
+            compared += expected.length;
+          }
+        }
+        expect(compared).toBeGreaterThan(10);
+      });
+
       it("sizes the segments of the latest segmentation and applies the segment filter", async () => {
         const body = await get("/api/clients/segments");
         expect(body.asOfDate).toBe(SEGMENT_DATES[1]);

@@ -1,5 +1,6 @@
 import { SCORE_BINS, scoreBin } from "../../warehouse/score-aggregates.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { clientVersions, ofClientType } from "../client-versions.ts";
 import { type DateRange, type Filters, previousRangeOf, rangeOf } from "../filters.ts";
 import { money } from "../money.ts";
 import type { Grain } from "../params.ts";
@@ -215,11 +216,20 @@ export async function fraudBreakdown(
 ): Promise<{ by: FraudBreakdown; items: FraudBreakdownItem[] }> {
   if (by === "typology") {
     const p = new SqlParams();
-    const where = filterConditions(p, filters, TRANSACTION_COLUMNS("t"), rangeOf(filters));
+    // DuckDB: the client type tested on the fraud rows alone (few), not hashed against every version of the type.
+    const { clientType, ...others } = filters;
+    const versions = clientType !== undefined ? await clientVersions(wh) : null;
+    const where = filterConditions(
+      p,
+      versions ? others : filters,
+      TRANSACTION_COLUMNS("t"),
+      rangeOf(filters),
+    );
+    const fraud = `SELECT t.client_key, t.fraud_type, t.amount FROM dwh.fact_transactions AS t
+                    WHERE t.is_fraud AND ${where.join(" AND ")}`;
     const rows = await wh.query<{ fraud_type: string | null; fraud: number; fraud_amount: string }>(
       `SELECT t.fraud_type, COUNT(*) AS fraud, SUM(t.amount) AS fraud_amount
-         FROM dwh.fact_transactions AS t
-        WHERE t.is_fraud AND ${where.join(" AND ")}
+         FROM ${versions && clientType !== undefined ? ofClientType(versions, fraud, p.add(clientType)) : `(${fraud})`} AS t
         GROUP BY t.fraud_type
         ORDER BY fraud DESC, t.fraud_type`,
       p.values,
