@@ -142,9 +142,12 @@ export const loadedIdsSql = (stage: string) => `
 INSERT INTO ${LOADED_IDS} (id_hash, date_key)
 SELECT hash(s.transaction_id), s.date_key FROM ${stage} AS s ${UNREFUSED}`;
 
-/** The days of the ids in LOADED_IDS whose hash is that of an id staged in `stage` (usually none). */
-export const hashMatchDaysSql = (stage: string) => `
-SELECT DISTINCT b.date_key FROM ${LOADED_IDS} AS b
+/**
+ * The days of the ids in LOADED_IDS whose hash is that of an id staged in `stage` (usually none); `loadedIds` is
+ * where LOADED_IDS is read (see slicedScan).
+ */
+export const hashMatchDaysSql = (stage: string, loadedIds = LOADED_IDS) => `
+SELECT DISTINCT b.date_key FROM ${loadedIds} AS b
  WHERE b.id_hash IN (SELECT hash(t.transaction_id) FROM ${stage} AS t)`;
 
 /**
@@ -153,19 +156,35 @@ SELECT DISTINCT b.date_key FROM ${LOADED_IDS} AS b
  * facts are scanned as before; this batch's earlier groups are read only on `days`, the days of
  * hashMatchDaysSql (none, usually: then not at all).
  */
-export function loadedInBatchSql(stage: string, batchId: number, days: readonly number[]): string {
-  const inBatch =
-    days.length === 0
-      ? ""
-      : `
-    UNION ALL
-    SELECT f.transaction_id, f.batch_id FROM dwh.fact_transactions AS f
-     WHERE f.batch_id = ${batchId} AND f.date_key IN (${days.join(", ")})
-       AND f.transaction_id IN (SELECT t.transaction_id FROM ${stage} AS t)`;
+export function loadedInBatchSql(
+  stage: string,
+  batchId: number,
+  days: readonly number[],
+  /**
+   * Whether earlier batches loaded facts. When none did (a first load), their part is left out: DuckDB built its
+   * hash of the staged ids even with no fact to probe it (0.3-0.7 s for 5.8M ids, measured).
+   */
+  earlier = true,
+): string {
+  const parts = [
+    ...(earlier
+      ? [
+          `SELECT f.transaction_id, f.batch_id FROM dwh.fact_transactions AS f
+            WHERE f.batch_id < ${batchId} AND f.transaction_id IN (SELECT t.transaction_id FROM ${stage} AS t)`,
+        ]
+      : []),
+    ...(days.length > 0
+      ? [
+          `SELECT f.transaction_id, f.batch_id FROM dwh.fact_transactions AS f
+            WHERE f.batch_id = ${batchId} AND f.date_key IN (${days.join(", ")})
+              AND f.transaction_id IN (SELECT t.transaction_id FROM ${stage} AS t)`,
+        ]
+      : []),
+  ];
+  if (parts.length === 0)
+    return "SELECT CAST(NULL AS VARCHAR) AS transaction_id, CAST(NULL AS BIGINT) AS batch_id WHERE FALSE";
   return `
-  SELECT transaction_id, MIN(batch_id) AS batch_id FROM (
-    SELECT f.transaction_id, f.batch_id FROM dwh.fact_transactions AS f
-     WHERE f.batch_id < ${batchId} AND f.transaction_id IN (SELECT t.transaction_id FROM ${stage} AS t)${inBatch}) AS loaded
+  SELECT transaction_id, MIN(batch_id) AS batch_id FROM (${parts.join(" UNION ALL ")}) AS loaded
    GROUP BY transaction_id`;
 }
 

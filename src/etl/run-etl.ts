@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initWarehouse } from "../init/init-warehouse.ts";
 import { refreshServingAggregates } from "../warehouse/serving-aggregates.ts";
+import { monthSlices, slicedScan } from "../warehouse/sliced-scan.ts";
 import {
   qualified,
   type SqlValue,
@@ -252,6 +253,12 @@ interface StageHow {
 }
 
 type Timed = <T>(stage: EtlStage, work: () => Promise<T>) => Promise<T>;
+
+/**
+ * Slices the batch's loaded ids are read in (see slicedScan): 5.8M staged ids against 30.6M loaded ones, both
+ * uncommitted, in 0.56-0.78 s as 2 or 4 slices against 0.84-1.35 s as one scan (measured).
+ */
+const ID_SLICES = 4;
 
 const DIMENSIONS = [
   "dim_client",
@@ -848,6 +855,14 @@ class BatchRun {
     return `${++this.#rowNo}\t${checked.line}`;
   }
 
+  /** Whether an earlier batch loaded facts (zone maps answer it on DuckDB). */
+  async #earlierFacts(tx: Warehouse): Promise<boolean> {
+    const [row] = await tx.query<{ earlier: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM dwh.fact_transactions WHERE batch_id < ${this.#id}) AS earlier`,
+    );
+    return row?.earlier !== false;
+  }
+
   /** Checks the staged transactions against the warehouse, quarantines the refused and publishes the rest. */
   async #publishStaged(): Promise<void> {
     const tx = this.#work;
@@ -858,18 +873,33 @@ class BatchRun {
     const duckdb = tx.engine === "duckdb";
     // The semi-join builds on the staged ids as written: the planner counts the batch's loaded ids as none and
     // built on them, 33M at full scale by the last group (the matches took 0 to 4.6 s a group, growing).
+    // The loaded ids are read in slices of the batch's months so far, each a scan with a thread of its own (see
+    // slicedScan): they are the batch's own rows.
     const matchDays = () =>
-      traced("publish: id hash matches", () =>
-        this.#workDialect.withWrittenJoinSides(tx, async () =>
-          (await tx.query<{ date_key: number }>(hashMatchDaysSql(staged))).map((d) => Number(d.date_key)),
-        ),
-      );
+      traced("publish: id hash matches", async () => {
+        const months = (
+          await tx.query<{ month: number }>(
+            `SELECT DISTINCT date_key ${duckdb ? "//" : "/"} 100 AS month FROM dwh_stage.touched_days ORDER BY 1`,
+          )
+        ).map((m) => Number(m.month));
+        const loadedIds = slicedScan(
+          tx.engine,
+          qualified(LOADED_IDS_TABLE),
+          "date_key",
+          monthSlices(months, ID_SLICES, "date_key"),
+        );
+        return this.#workDialect.withWrittenJoinSides(tx, async () =>
+          (await tx.query<{ date_key: number }>(hashMatchDaysSql(staged, loadedIds))).map((d) =>
+            Number(d.date_key),
+          ),
+        );
+      });
     const loaded = aside
       ? await traced("publish: loaded ids from PostgreSQL", async () =>
           aside.loadedSql(this.#tx, this.#id, staged, await matchDays()),
         )
       : duckdb
-        ? loadedInBatchSql(staged, this.#id, await matchDays())
+        ? loadedInBatchSql(staged, this.#id, await matchDays(), await this.#earlierFacts(tx))
         : undefined;
     const counterparties = duckdb ? counterpartyVersions(staged) : undefined;
     await traced("publish: verdicts", () => tx.exec(verdictsSql(staged, loaded, counterparties)));
