@@ -29,8 +29,22 @@ const tableOf = (rows: number) => `serve_month_leaders_${rows}`;
 /** Rows held per month and order: the first two rounds of the threshold algorithm (64, then 512 rows a month). */
 export const LEADING_ROWS = 512;
 
-/** Each order's total column in dwh.agg_client_monthly. */
-const ORDERS = { value: "month_value", transactions: "month_transactions", fees: "month_fees" } as const;
+/** The client's whole-month total in dwh.agg_client_monthly each top-clients order ranks by. */
+export const MONTH_TOTAL = {
+  value: "month_value",
+  transactions: "month_transactions",
+  fees: "month_fees",
+} as const;
+
+/**
+ * The versions of the clients `clientIds` (SQL: an IN list or a subquery of ids) lists: client_key, client_id and
+ * current_key, the key of the client's current version.
+ */
+export function candidateVersionsSql(clientIds: string): string {
+  return `SELECT c.client_key, c.client_id,
+                 MAX(CASE WHEN c.is_current THEN c.client_key END) OVER (PARTITION BY c.client_id) AS current_key
+            FROM dwh.dim_client AS c WHERE c.client_id IN (${clientIds})`;
+}
 
 const built = new WeakMap<
   Warehouse,
@@ -44,7 +58,7 @@ async function build(wh: Warehouse, rows: number): Promise<MonthLeaders | null> 
   if (months.length === 0) return null;
   const n = Math.trunc(rows);
   const table = tableOf(n);
-  const leading = Object.entries(ORDERS).flatMap(([ord, total]) =>
+  const leading = Object.entries(MONTH_TOTAL).flatMap(([ord, total]) =>
     months.map(
       (month) => `(SELECT '${ord}' AS ord, month_key, client_id, country_code, region_name, client_type,
                           ${total} AS total
@@ -56,10 +70,7 @@ async function build(wh: Warehouse, rows: number): Promise<MonthLeaders | null> 
   // The threshold rounds look their candidates' versions up here instead of in dim_client's 4.3M (64-75 ms).
   const versions = `${table}_versions`;
   await wh.exec(`CREATE OR REPLACE TEMP TABLE ${versions} AS
-    SELECT c.client_key, c.client_id,
-           MAX(CASE WHEN c.is_current THEN c.client_key END) OVER (PARTITION BY c.client_id) AS current_key
-      FROM dwh.dim_client AS c WHERE c.client_id IN (SELECT client_id FROM ${table})
-     ORDER BY c.client_id`);
+    ${candidateVersionsSql(`SELECT client_id FROM ${table}`)} ORDER BY c.client_id`);
   const full = await wh.query<{ ord: string; month_key: number; floor: string | number }>(
     `SELECT ord, month_key, MIN(total) AS floor FROM ${table} GROUP BY ord, month_key HAVING COUNT(*) >= ${n}`,
   );
