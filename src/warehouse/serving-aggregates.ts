@@ -67,13 +67,13 @@ const CLIENT_MONTHLY_SELECT: Record<Engine, (div: string, months: readonly numbe
  */
 function clientMonthlyByWindow(div: string, months: readonly number[]): string {
   const client = "OVER (PARTITION BY month_key, client_id)";
+  const days = "bit_or(CAST(1 AS BIGINT) << (s.date_key % 100 - 1))";
   return `
     SELECT month_key, client_id, country_code, region_name, client_type, MIN(registration_date) ${client},
            active_days, SUM(transactions) ${client}, SUM(value) ${client}, SUM(fees) ${client},
-           COUNT(*) ${client} > 1
+           COUNT(*) ${client} > 1, ${Object.values(CHANNEL_DAYS).join(", ")}
       FROM (SELECT s.date_key ${div} 100 AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
-                   MIN(c.registration_date) AS registration_date,
-                   bit_or(CAST(1 AS BIGINT) << (s.date_key % 100 - 1)) AS active_days,
+                   MIN(c.registration_date) AS registration_date, ${days} AS active_days, ${channelDays(days)},
                    SUM(s.tx_count) AS transactions, SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
               FROM dwh.fact_daily_client_summary AS s
               JOIN dwh.dim_client AS c ON c.client_key = s.client_key
@@ -101,29 +101,37 @@ function clientMonthlyByVersions(div: string, months: readonly number[]): string
   // A summary row's version is valid at the end of its day, within the months. The lookup of the few rows of
   // clients with several versions is written with them on the right, the side built.
   const versions = versionsIn(months, "client_key, client_type, registration_date");
+  const channels = (alias: string) =>
+    Object.values(CHANNEL_DAYS)
+      .map((column) => `${alias}.${column}`)
+      .join(", ");
+  const counts = Object.keys(CHANNEL_DAYS)
+    .map((code) => `s.${code.toLowerCase()}_count`)
+    .join(", ");
   return `
     WITH months AS MATERIALIZED (
       SELECT ${month} AS month_key, s.client_id, MIN(s.client_key) AS client_key,
-             MIN(s.geography_key) AS geography_key, ${days} AS active_days, SUM(s.tx_count) AS transactions,
+             MIN(s.geography_key) AS geography_key, ${days} AS active_days, ${channelDays(days)},
+             SUM(s.tx_count) AS transactions,
              SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees,
              MIN(s.client_key) < MAX(s.client_key) OR MIN(s.geography_key) < MAX(s.geography_key) AS versions
         FROM ${summary} AS s
        WHERE ${where}
        GROUP BY ${month}, s.client_id)
     SELECT m.month_key, m.client_id, g.country_code, g.region_name, c.client_type, c.registration_date,
-           m.active_days, m.transactions, m.value, m.fees, FALSE
+           m.active_days, m.transactions, m.value, m.fees, FALSE, ${channels("m")}
       FROM months AS m
       JOIN ${versions} AS c ON c.client_key = m.client_key
       JOIN dwh.dim_geography AS g ON g.geography_key = m.geography_key
      WHERE NOT m.versions
     UNION ALL
     SELECT r.month_key, r.client_id, r.country_code, r.region_name, r.client_type, MIN(r.registration_date) ${client},
-           r.active_days, m.transactions, m.value, m.fees, COUNT(*) ${client} > 1
+           r.active_days, m.transactions, m.value, m.fees, COUNT(*) ${client} > 1, ${channels("r")}
       FROM months AS m
       JOIN (SELECT ${month} AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
-                   MIN(c.registration_date) AS registration_date, ${days} AS active_days
+                   MIN(c.registration_date) AS registration_date, ${days} AS active_days, ${channelDays(days)}
               FROM ${versions} AS c
-              JOIN (SELECT s.date_key, s.client_id, s.client_key, s.geography_key
+              JOIN (SELECT s.date_key, s.client_id, s.client_key, s.geography_key, ${counts}
                       FROM ${summary} AS s
                       JOIN (SELECT month_key, client_id FROM months WHERE versions) AS v
                         ON v.client_id = s.client_id AND v.month_key = ${month}
@@ -199,8 +207,26 @@ async function monthBatches(tx: Warehouse, div: string, months: string, rows: nu
   return batches;
 }
 
-const CLIENT_MONTHLY_COLUMNS =
-  "month_key, client_id, country_code, region_name, client_type, registration_date, active_days, month_transactions, month_value, month_fees, has_other_rows";
+/** The channels of dwh.dim_channel with a count in the daily summary and active days in dwh.agg_client_monthly. */
+export const CHANNEL_DAYS = {
+  USSD: "ussd_days",
+  APP: "app_days",
+  WEB: "web_days",
+  API: "api_days",
+  AGENT_POS: "agent_pos_days",
+} as const;
+
+const CLIENT_MONTHLY_COLUMNS = `month_key, client_id, country_code, region_name, client_type, registration_date, active_days, month_transactions, month_value, month_fees, has_other_rows, ${Object.values(CHANNEL_DAYS).join(", ")}`;
+
+/** The active days of each channel (the summary rows alias s) folded as `days` folds them all, comma-separated. */
+function channelDays(days: string): string {
+  return Object.entries(CHANNEL_DAYS)
+    .map(
+      ([code, column]) =>
+        `COALESCE(${days} FILTER (WHERE s.${code.toLowerCase()}_count > 0), 0) AS ${column}`,
+    )
+    .join(", ");
+}
 
 /** The client attributes the cohorts are counted per, every combination the filter bar can ask for. */
 const COHORT_GROUPING_SETS = [
@@ -455,8 +481,9 @@ async function clientDays(
 
 /**
  * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
- * KPI and client rows, the activity in plain word columns): all of them are rebuilt when any is empty while
- * facts are loaded, the activity rows alone when they lack their months; a no-op otherwise.
+ * KPI and client rows, the activity in plain word columns, the client months' channel days): all of them are
+ * rebuilt when any is empty, or the channel days are missing, while facts are loaded, the activity rows alone
+ * when they lack their months; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const rebuilt = [
@@ -467,9 +494,11 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     "agg_client_days",
     "agg_cohort_monthly",
   ];
+  // Client months written before their channel days have them NULL.
   const [state] = await tx.query<{ loaded: boolean; complete: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM dwh.fact_transactions) AS loaded,
-            ${rebuilt.map((table) => `EXISTS (SELECT 1 FROM dwh.${table})`).join(" AND ")} AS complete`,
+            ${rebuilt.map((table) => `EXISTS (SELECT 1 FROM dwh.${table})`).join(" AND ")}
+            AND NOT EXISTS (SELECT 1 FROM dwh.agg_client_monthly WHERE ussd_days IS NULL) AS complete`,
   );
   if (!state?.loaded) return false;
   if (!state.complete) {

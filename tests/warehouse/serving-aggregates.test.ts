@@ -159,17 +159,25 @@ for (const engine of ENGINES_UNDER_TEST) {
         SELECT month_key, client_id, country_code, region_name, client_type,
                MIN(registration_date) ${client} AS registration_date, active_days,
                SUM(transactions) ${client} AS month_transactions, SUM(value) ${client} AS month_value,
-               SUM(fees) ${client} AS month_fees, COUNT(*) ${client} > 1 AS has_other_rows
+               SUM(fees) ${client} AS month_fees, COUNT(*) ${client} > 1 AS has_other_rows,
+               ussd_days, app_days, web_days, api_days, agent_pos_days
           FROM (SELECT s.date_key ${div} 100 AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
                        MIN(c.registration_date) AS registration_date,
                        SUM(CAST(1 AS BIGINT) << (s.date_key % 100 - 1)) AS active_days,
+                       ${["ussd", "app", "web", "api", "agent_pos"]
+                         .map(
+                           (code) =>
+                             `SUM(CASE WHEN s.${code}_count > 0 THEN CAST(1 AS BIGINT) << (s.date_key % 100 - 1) ELSE 0 END) AS ${code}_days`,
+                         )
+                         .join(", ")},
                        SUM(s.tx_count) AS transactions, SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
                   FROM dwh.fact_daily_client_summary AS s
                   JOIN dwh.dim_client AS c ON c.client_key = s.client_key
                   JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
                  GROUP BY 1, 2, 3, 4, 5) AS per_row`;
       const stored = `SELECT month_key, client_id, country_code, region_name, client_type, registration_date,
-                             active_days, month_transactions, month_value, month_fees, has_other_rows
+                             active_days, month_transactions, month_value, month_fees, has_other_rows,
+                             ussd_days, app_days, web_days, api_days, agent_pos_days
                         FROM dwh.agg_client_monthly`;
       const [diff] = await wh.query<{ missing: number; extra: number; rows: number; other: number }>(
         `SELECT (SELECT COUNT(*) FROM (${expected} EXCEPT ALL ${stored}) AS a) AS missing,
@@ -378,6 +386,21 @@ for (const engine of ENGINES_UNDER_TEST) {
         "SELECT COUNT(DISTINCT month_key) AS n FROM dwh.agg_monthly_kpi",
       );
       expect(Number(backfilledMonths?.n)).toBe(24);
+      // A warehouse from before the client months' channel days: init adds them, NULL, and rebuilds.
+      await wh.exec(
+        ["ussd", "app", "web", "api", "agent_pos"]
+          .map((code) => `ALTER TABLE dwh.agg_client_monthly DROP COLUMN ${code}_days;`)
+          .join("\n"),
+      );
+      steps.length = 0;
+      await initWarehouse(wh, (step) => steps.push(step));
+      expect(steps).toContain("dwh dashboard aggregates (built once)");
+      const [channels] = await wh.query<{ missing: number; ussd: number }>(
+        `SELECT COUNT(*) FILTER (WHERE ussd_days IS NULL OR agent_pos_days IS NULL) AS missing,
+                COUNT(*) FILTER (WHERE ussd_days <> 0) AS ussd FROM dwh.agg_client_monthly`,
+      );
+      expect(Number(channels?.missing)).toBe(0);
+      expect(Number(channels?.ussd)).toBeGreaterThan(0);
     });
   });
 }

@@ -325,6 +325,11 @@ COMMENT ON COLUMN dwh.agg_client_monthly.month_transactions IS 'Transactions of 
 COMMENT ON COLUMN dwh.agg_client_monthly.month_value IS 'Amount of the client''s successful transactions in the month, all its rows together.';
 COMMENT ON COLUMN dwh.agg_client_monthly.month_fees IS 'Fees of the client''s successful transactions in the month, all its rows together.';
 COMMENT ON COLUMN dwh.agg_client_monthly.has_other_rows IS 'Whether the client has other rows in the month (it was active under another region or client type in it).';
+COMMENT ON COLUMN dwh.agg_client_monthly.ussd_days IS 'Days of the month the client was active under this row through the USSD channel (bits as active_days), for the cohorts under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_monthly.app_days IS 'Days of the month the client was active under this row through the APP channel (bits as active_days), for the cohorts under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_monthly.web_days IS 'Days of the month the client was active under this row through the WEB channel (bits as active_days), for the cohorts under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_monthly.api_days IS 'Days of the month the client was active under this row through the API channel (bits as active_days), for the cohorts under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_monthly.agent_pos_days IS 'Days of the month the client was active under this row through the AGENT_POS channel (bits as active_days), for the cohorts under a channel filter.';
 COMMENT ON TABLE dwh.agg_cohort_monthly IS 'Dashboard aggregate: distinct active clients per month and registration month, for every combination of the country, region and client type filters (NULL: all), which the cohort chart reads for whole months.';
 COMMENT ON COLUMN dwh.agg_cohort_monthly.month_key IS 'Month of activity, YYYYMM.';
 COMMENT ON COLUMN dwh.agg_cohort_monthly.registration_month IS 'Registration month of the clients, YYYYMM; 0 for clients registered before the first month of dwh.dim_date.';

@@ -105,12 +105,24 @@ CREATE TABLE IF NOT EXISTS dwh.agg_client_monthly (
   month_value        DECIMAL(18, 2) NOT NULL,
   month_fees         DECIMAL(18, 2) NOT NULL,
   -- Whether the client has other rows in the month (it changed region or type in it).
-  has_other_rows     BOOLEAN        NOT NULL
+  has_other_rows     BOOLEAN        NOT NULL,
+  -- The row's active days through each channel (bits as active_days): the cohorts under a channel filter.
+  ussd_days          BIGINT NOT NULL,
+  app_days           BIGINT NOT NULL,
+  web_days           BIGINT NOT NULL,
+  api_days           BIGINT NOT NULL,
+  agent_pos_days     BIGINT NOT NULL
 );
 -- Warehouses built before these columns: momo init rebuilds the aggregates (agg_cohort_monthly is empty).
 ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS registration_date DATE;
 ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS active_days BIGINT;
 ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS has_other_rows BOOLEAN;
+-- Rows written before the channel days have them NULL: backfillServingAggregates rebuilds the aggregates.
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS ussd_days BIGINT;
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS app_days BIGINT;
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS web_days BIGINT;
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS api_days BIGINT;
+ALTER TABLE dwh.agg_client_monthly ADD COLUMN IF NOT EXISTS agent_pos_days BIGINT;
 
 -- Distinct active clients per month and registration month, for each combination of the client filters:
 -- a NULL country, region or client type stands for all of them (GROUPING SETS). The cohort chart reads its
