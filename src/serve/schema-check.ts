@@ -34,19 +34,26 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
       `the warehouse at ${wh.location} lacks ${missing.join(", ")}: run \`momo init\` to bring its schema up to date`,
     );
   }
-  // Activity rows written before their month bits would count no client in a range's whole months.
-  let lacking: boolean;
-  try {
-    const [row] = await wh.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM dwh.agg_client_days WHERE months IS NULL LIMIT 1) AS m",
-    );
-    lacking = Number(row?.n ?? 0) > 0;
-  } catch {
-    lacking = true;
-  }
-  if (lacking) {
-    throw new Error(
-      `the warehouse at ${wh.location} has activity rows without their months (dwh.agg_client_days.months): run \`momo init\` to write them`,
-    );
+  // Aggregate rows written before some of their columns: the counts read from them would be wrong or fail.
+  const outdated: [string, string][] = [
+    [
+      "SELECT 1 FROM dwh.agg_client_days WHERE months IS NULL",
+      "activity rows without their months (dwh.agg_client_days.months)",
+    ],
+    [
+      "SELECT 1 FROM dwh.agg_client_monthly WHERE ussd_days IS NULL",
+      "client months without their channel days (dwh.agg_client_monthly.ussd_days …)",
+    ],
+  ];
+  for (const [rows, what] of outdated) {
+    let lacking: boolean;
+    try {
+      const [row] = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (${rows} LIMIT 1) AS m`);
+      lacking = Number(row?.n ?? 0) > 0;
+    } catch {
+      lacking = true;
+    }
+    if (lacking)
+      throw new Error(`the warehouse at ${wh.location} has ${what}: run \`momo init\` to write them`);
   }
 }

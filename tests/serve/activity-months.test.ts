@@ -150,6 +150,15 @@ for (const engine of ENGINES_UNDER_TEST) {
       await expect(checkServedSchema(wh)).resolves.toBeUndefined();
       expect(await monthsOfRows()).toEqual(written);
       expect(await backfillServingAggregates(wh)).toBe(false);
+
+      // Client months written before their channel days (the column added NULL by init's schema): likewise.
+      await wh.exec(`ALTER TABLE dwh.agg_client_monthly DROP COLUMN ussd_days;
+        ALTER TABLE dwh.agg_client_monthly ADD COLUMN ussd_days BIGINT`);
+      await expect(checkServedSchema(wh)).rejects.toThrow(
+        /client months without their channel days .*: run `momo init` to write them$/,
+      );
+      expect(await backfillServingAggregates(wh)).toBe(true);
+      await expect(checkServedSchema(wh)).resolves.toBeUndefined();
     });
   });
 }
