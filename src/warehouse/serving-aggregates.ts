@@ -71,7 +71,7 @@ function clientMonthlyByWindow(div: string, months: readonly number[]): string {
   return `
     SELECT month_key, client_id, country_code, region_name, client_type, MIN(registration_date) ${client},
            active_days, SUM(transactions) ${client}, SUM(value) ${client}, SUM(fees) ${client},
-           COUNT(*) ${client} > 1, ${Object.values(CHANNEL_DAYS).join(", ")}
+           COUNT(*) ${client} > 1, ${channelDayColumns()}
       FROM (SELECT s.date_key ${div} 100 AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
                    MIN(c.registration_date) AS registration_date, ${days} AS active_days, ${channelDays(days)},
                    SUM(s.tx_count) AS transactions, SUM(s.amount_success) AS value, SUM(s.fee_total) AS fees
@@ -101,10 +101,6 @@ function clientMonthlyByVersions(div: string, months: readonly number[]): string
   // A summary row's version is valid at the end of its day, within the months. The lookup of the few rows of
   // clients with several versions is written with them on the right, the side built.
   const versions = versionsIn(months, "client_key, client_type, registration_date");
-  const channels = (alias: string) =>
-    Object.values(CHANNEL_DAYS)
-      .map((column) => `${alias}.${column}`)
-      .join(", ");
   const counts = Object.keys(CHANNEL_DAYS)
     .map((code) => `s.${code.toLowerCase()}_count`)
     .join(", ");
@@ -119,14 +115,14 @@ function clientMonthlyByVersions(div: string, months: readonly number[]): string
        WHERE ${where}
        GROUP BY ${month}, s.client_id)
     SELECT m.month_key, m.client_id, g.country_code, g.region_name, c.client_type, c.registration_date,
-           m.active_days, m.transactions, m.value, m.fees, FALSE, ${channels("m")}
+           m.active_days, m.transactions, m.value, m.fees, FALSE, ${channelDayColumns("m")}
       FROM months AS m
       JOIN ${versions} AS c ON c.client_key = m.client_key
       JOIN dwh.dim_geography AS g ON g.geography_key = m.geography_key
      WHERE NOT m.versions
     UNION ALL
     SELECT r.month_key, r.client_id, r.country_code, r.region_name, r.client_type, MIN(r.registration_date) ${client},
-           r.active_days, m.transactions, m.value, m.fees, COUNT(*) ${client} > 1, ${channels("r")}
+           r.active_days, m.transactions, m.value, m.fees, COUNT(*) ${client} > 1, ${channelDayColumns("r")}
       FROM months AS m
       JOIN (SELECT ${month} AS month_key, s.client_id, g.country_code, g.region_name, c.client_type,
                    MIN(c.registration_date) AS registration_date, ${days} AS active_days, ${channelDays(days)}
@@ -216,7 +212,14 @@ export const CHANNEL_DAYS = {
   AGENT_POS: "agent_pos_days",
 } as const;
 
-const CLIENT_MONTHLY_COLUMNS = `month_key, client_id, country_code, region_name, client_type, registration_date, active_days, month_transactions, month_value, month_fees, has_other_rows, ${Object.values(CHANNEL_DAYS).join(", ")}`;
+const CLIENT_MONTHLY_COLUMNS = `month_key, client_id, country_code, region_name, client_type, registration_date, active_days, month_transactions, month_value, month_fees, has_other_rows, ${channelDayColumns()}`;
+
+/** The channel-day columns of dwh.agg_client_monthly, of `alias` when given, comma-separated. */
+function channelDayColumns(alias?: string): string {
+  return Object.values(CHANNEL_DAYS)
+    .map((column) => (alias ? `${alias}.${column}` : column))
+    .join(", ");
+}
 
 /** The active days of each channel (the summary rows alias s) folded as `days` folds them all, comma-separated. */
 function channelDays(days: string): string {

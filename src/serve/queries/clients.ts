@@ -150,36 +150,7 @@ export async function registrationCohorts(
   const first = reference.dataRange.first;
   if (first === null) return { months: [], cohorts: [] };
   const firstMonth = `${first.slice(0, 7)}-01`;
-  const source = clientLevelSource(filters);
-  const p = new SqlParams();
-  const start = p.date(firstMonth);
-  const where = filterConditions(p, filters, kpiColumns(source, "x"), rangeOf(filters));
-  // Bitmaps pay for their fixed cost (a pass over the moved versions and the recent clients per month) only on
-  // many rows: not when a client filter narrows the transactions (full scale, service, channel and country: the
-  // hash took 290-340 ms under load 4.5, the bitmaps 430-730 ms).
-  const narrowed = [filters.country, filters.clientType, filters.segment].some((f) => f !== undefined);
-  const channelDays = channelDaysColumn(filters);
-  const versions = activityCovers(filters) || channelDays || narrowed ? null : await clientVersions(wh);
-  const activity = activityCovers(filters)
-    ? await cohortActivity(wh, filters, firstMonth)
-    : channelDays
-      ? await cohortChannelDays(wh, filters, channelDays, firstMonth)
-      : versions
-        ? await cohortBitmaps(wh, versions, filters, firstMonth)
-        : await wh.query<{ cohort: number; year_month: string; active: number }>(
-            // Clients per (cohort, month) by grouping on the client first: hash aggregates, no sort per group.
-            // The version a fact points at carries the client's registration date like the current one does; no status
-            // join (PostgreSQL misestimates it and then looks dim_client up by index per row).
-            `SELECT cohort, year_month, COUNT(*) AS active
-             FROM (SELECT ${cohortKey("c", start)} AS cohort, d.year_month, x.client_id
-                     FROM dwh.fact_transactions AS x
-                     JOIN dwh.dim_date AS d ON d.date_key = x.date_key
-                     JOIN dwh.dim_client AS c ON c.client_key = x.client_key
-                    WHERE ${where.join(" AND ")}
-                    GROUP BY 1, d.year_month, x.client_id) AS active_clients
-            GROUP BY cohort, year_month`,
-            p.values,
-          );
+  const activity = await activeByCohort(wh, filters, firstMonth);
   const q = new SqlParams();
   const qStart = q.date(firstMonth);
   const clientWhere = filterConditions(q, clientLevel(filters), CURRENT_CLIENT_COLUMNS, null);
@@ -206,6 +177,40 @@ export async function registrationCohorts(
 }
 
 type CohortActivity = { cohort: number; year_month: string; active: number };
+
+/** Active clients per (cohort, month) of the period, from the cheapest source that can answer under the filters. */
+async function activeByCohort(
+  wh: Warehouse,
+  filters: Filters,
+  firstMonth: string,
+): Promise<CohortActivity[]> {
+  if (activityCovers(filters)) return cohortActivity(wh, filters, firstMonth);
+  const channelDays = channelDaysColumn(filters);
+  if (channelDays) return cohortChannelDays(wh, filters, channelDays, firstMonth);
+  // Bitmaps pay for their fixed cost (a pass over the moved versions and the recent clients per month) only on
+  // many rows: not when a client filter narrows the transactions (full scale, service, channel and country: the
+  // hash took 290-340 ms under load 4.5, the bitmaps 430-730 ms).
+  const narrowed = [filters.country, filters.clientType, filters.segment].some((f) => f !== undefined);
+  const versions = narrowed ? null : await clientVersions(wh);
+  if (versions) return cohortBitmaps(wh, versions, filters, firstMonth);
+  const p = new SqlParams();
+  const start = p.date(firstMonth);
+  const where = filterConditions(p, filters, kpiColumns(clientLevelSource(filters), "x"), rangeOf(filters));
+  // Clients per (cohort, month) by grouping on the client first: hash aggregates, no sort per group. The version a
+  // fact points at carries the client's registration date like the current one does; no status join (PostgreSQL
+  // misestimates it and then looks dim_client up by index per row).
+  return wh.query<CohortActivity>(
+    `SELECT cohort, year_month, COUNT(*) AS active
+       FROM (SELECT ${cohortKey("c", start)} AS cohort, d.year_month, x.client_id
+               FROM dwh.fact_transactions AS x
+               JOIN dwh.dim_date AS d ON d.date_key = x.date_key
+               JOIN dwh.dim_client AS c ON c.client_key = x.client_key
+              WHERE ${where.join(" AND ")}
+              GROUP BY 1, d.year_month, x.client_id) AS active_clients
+      GROUP BY cohort, year_month`,
+    p.values,
+  );
+}
 
 /** The client months' column of active days through the filtered channel, when a channel is the only transaction filter. */
 function channelDaysColumn(filters: Filters): string | undefined {

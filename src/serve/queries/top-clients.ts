@@ -163,15 +163,15 @@ async function thresholdRound(
 async function candidateVersions(
   wh: Warehouse,
   candidates: readonly string[],
-  /** Where to look them up: dim_client, or the leading rows' versions when the candidates came from there. */
-  versions = "dwh.dim_client",
+  /** The leading rows' versions when the candidates came from there; dim_client otherwise. */
+  leadingVersions?: string,
 ): Promise<{ client_key: number; client_id: string; current_key: number }[]> {
   const p = new SqlParams();
+  const ids = candidates.map((id) => p.add(id)).join(", ");
   const rows = await wh.query<{ client_key: number; client_id: string; current_key: number }>(
-    versions === "dwh.dim_client"
-      ? candidateVersionsSql(candidates.map((id) => p.add(id)).join(", "))
-      : `SELECT client_key, client_id, current_key FROM ${versions}
-          WHERE client_id IN (${candidates.map((id) => p.add(id)).join(", ")})`,
+    leadingVersions === undefined
+      ? candidateVersionsSql(ids)
+      : `SELECT client_key, client_id, current_key FROM ${leadingVersions} WHERE client_id IN (${ids})`,
     p.values,
   );
   return rows.map((r) => ({
