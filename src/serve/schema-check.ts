@@ -41,6 +41,10 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
       "activity rows without their months (dwh.agg_client_days.months)",
     ],
     [
+      "SELECT 1 FROM dwh.agg_client_days WHERE ussd_months IS NULL",
+      "activity rows without their channel months (dwh.agg_client_days.ussd_months …)",
+    ],
+    [
       "SELECT 1 FROM dwh.agg_client_monthly WHERE ussd_days IS NULL",
       "client months without their channel days (dwh.agg_client_monthly.ussd_days …)",
     ],

@@ -101,7 +101,7 @@ function clientMonthlyByVersions(div: string, months: readonly number[]): string
   // A summary row's version is valid at the end of its day, within the months. The lookup of the few rows of
   // clients with several versions is written with them on the right, the side built.
   const versions = versionsIn(months, "client_key, client_type, registration_date");
-  const counts = Object.keys(CHANNEL_DAYS)
+  const counts = Object.keys(CHANNEL_ACTIVITY)
     .map((code) => `s.${code.toLowerCase()}_count`)
     .join(", ");
   return `
@@ -203,30 +203,34 @@ async function monthBatches(tx: Warehouse, div: string, months: string, rows: nu
   return batches;
 }
 
-/** The channels of dwh.dim_channel with a count in the daily summary and active days in dwh.agg_client_monthly. */
-export const CHANNEL_DAYS = {
-  USSD: "ussd_days",
-  APP: "app_days",
-  WEB: "web_days",
-  API: "api_days",
-  AGENT_POS: "agent_pos_days",
+/**
+ * The channels of dwh.dim_channel with a count in the daily summary: their active days in dwh.agg_client_monthly
+ * and active months in dwh.agg_client_days.
+ */
+export const CHANNEL_ACTIVITY = {
+  USSD: { days: "ussd_days", months: "ussd_months" },
+  APP: { days: "app_days", months: "app_months" },
+  WEB: { days: "web_days", months: "web_months" },
+  API: { days: "api_days", months: "api_months" },
+  AGENT_POS: { days: "agent_pos_days", months: "agent_pos_months" },
 } as const;
+export type ChannelActivity = (typeof CHANNEL_ACTIVITY)[keyof typeof CHANNEL_ACTIVITY];
 
 const CLIENT_MONTHLY_COLUMNS = `month_key, client_id, country_code, region_name, client_type, registration_date, active_days, month_transactions, month_value, month_fees, has_other_rows, ${channelDayColumns()}`;
 
 /** The channel-day columns of dwh.agg_client_monthly, of `alias` when given, comma-separated. */
 function channelDayColumns(alias?: string): string {
-  return Object.values(CHANNEL_DAYS)
-    .map((column) => (alias ? `${alias}.${column}` : column))
+  return Object.values(CHANNEL_ACTIVITY)
+    .map(({ days }) => (alias ? `${alias}.${days}` : days))
     .join(", ");
 }
 
 /** The active days of each channel (the summary rows alias s) folded as `days` folds them all, comma-separated. */
 function channelDays(days: string): string {
-  return Object.entries(CHANNEL_DAYS)
+  return Object.entries(CHANNEL_ACTIVITY)
     .map(
       ([code, column]) =>
-        `COALESCE(${days} FILTER (WHERE s.${code.toLowerCase()}_count > 0), 0) AS ${column}`,
+        `COALESCE(${days} FILTER (WHERE s.${code.toLowerCase()}_count > 0), 0) AS ${column.days}`,
     )
     .join(", ");
 }
@@ -287,6 +291,7 @@ const ACTIVITY_COLUMNS = [
   "registration_date",
   ...Array.from({ length: ACTIVITY_WORDS }, (_, w) => activityWord(w)),
   "months",
+  ...Object.values(CHANNEL_ACTIVITY).map((c) => c.months),
   "has_other_rows",
 ].join(", ");
 
@@ -320,8 +325,14 @@ function activitySelect(
 ): string {
   const [year, month] = [Number(firstDate.slice(0, 4)), Number(firstDate.slice(5, 7))];
   const monthBit = `(m.month_key ${div} 100 - ${year}) * 12 + m.month_key % 100 - ${month}`;
-  const months = `COALESCE(bit_or(CASE WHEN ${monthBit} BETWEEN 0 AND ${ACTIVITY_MONTHS - 1}
+  const monthsWhen = (
+    active: string,
+  ) => `COALESCE(bit_or(CASE WHEN ${active} AND ${monthBit} BETWEEN 0 AND ${ACTIVITY_MONTHS - 1}
                                        THEN CAST(1 AS BIGINT) << CAST(${monthBit} AS INTEGER) END), 0)`;
+  const months = [
+    monthsWhen("TRUE"),
+    ...Object.values(CHANNEL_ACTIVITY).map((c) => monthsWhen(`m.${c.days} <> 0`)),
+  ].join(", ");
   if (days > ACTIVITY_WORDS * DAYS_PER_WORD)
     throw new Error(
       `dwh.dim_date spans ${days} days: dwh.agg_client_days holds ${ACTIVITY_WORDS * DAYS_PER_WORD} at most`,
@@ -486,7 +497,7 @@ async function clientDays(
  * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
  * KPI and client rows, the activity in plain word columns, the client months' channel days): all of them are
  * rebuilt when any is empty, or the channel days are missing, while facts are loaded, the activity rows alone
- * when they lack their months; a no-op otherwise.
+ * when they lack their months or channel months; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const rebuilt = [
@@ -515,12 +526,12 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
 }
 
 /**
- * Activity rows written before they held their months (months NULL) are written again from the client months,
- * which are complete: only dwh.agg_client_days is rebuilt.
+ * Activity rows written before they held their months or channel months (NULL) are written again from the client
+ * months, which are complete: only dwh.agg_client_days is rebuilt.
  */
 async function backfillActivityMonths(tx: Warehouse): Promise<boolean> {
   const [lacking] = await tx.query<{ n: number }>(
-    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM dwh.agg_client_days WHERE months IS NULL LIMIT 1) AS m",
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM dwh.agg_client_days WHERE months IS NULL OR ussd_months IS NULL LIMIT 1) AS m",
   );
   if (Number(lacking?.n ?? 0) === 0) return false;
   const [calendar] = await tx.query<{ first_date: string; days: number }>(

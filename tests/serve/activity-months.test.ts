@@ -117,7 +117,8 @@ for (const engine of ENGINES_UNDER_TEST) {
 
     const monthsOfRows = async () =>
       wh.query<{ client_id: string; country_code: string; client_type: string; months: string }>(
-        `SELECT client_id, country_code, region_name, client_type, CAST(months AS VARCHAR) AS months
+        `SELECT client_id, country_code, region_name, client_type, CAST(months AS VARCHAR) AS months,
+                CAST(ussd_months AS VARCHAR) AS ussd_months, CAST(api_months AS VARCHAR) AS api_months
            FROM dwh.agg_client_days ORDER BY client_id, country_code, region_name, client_type`,
       );
 
@@ -150,6 +151,16 @@ for (const engine of ENGINES_UNDER_TEST) {
       await expect(checkServedSchema(wh)).resolves.toBeUndefined();
       expect(await monthsOfRows()).toEqual(written);
       expect(await backfillServingAggregates(wh)).toBe(false);
+
+      // Activity rows written before their channel months: likewise.
+      await wh.exec("UPDATE dwh.agg_client_days SET ussd_months = NULL, api_months = NULL");
+      await expect(checkServedSchema(wh)).rejects.toThrow(
+        /without their channel months .*: run `momo init` to write them$/,
+      );
+      expect(await backfillServingAggregates(wh)).toBe(true);
+      await expect(checkServedSchema(wh)).resolves.toBeUndefined();
+      expect(await monthsOfRows()).toEqual(written);
+      expect(written.some((r) => Number((r as Record<string, unknown>).ussd_months) > 0)).toBe(true);
 
       // Client months written before their channel days (the column added NULL by init's schema): likewise.
       await wh.exec(`ALTER TABLE dwh.agg_client_monthly DROP COLUMN ussd_days;

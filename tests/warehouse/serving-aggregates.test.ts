@@ -106,17 +106,30 @@ async function summaryCohorts(wh: Warehouse, filters: Filters, from: number, to:
 
 /** Distinct clients of the daily summary in [from, to] under the filters, counted the slow way. */
 async function summaryActiveClients(wh: Warehouse, filters: Filters, from: number, to: number) {
+  return (await summaryActiveByType(wh, filters, from, to)).get("") ?? 0;
+}
+
+/** Distinct clients of the daily summary in from-to under the filters, per client type with `byType` (else key ""). */
+async function summaryActiveByType(
+  wh: Warehouse,
+  filters: Filters,
+  from: number,
+  to: number,
+  byType = false,
+): Promise<Map<string, number>> {
   const where = [`s.date_key BETWEEN ${from} AND ${to}`];
   if (filters.country) where.push(`g.country_code = '${filters.country}'`);
   if (filters.region) where.push(`g.region_name = '${filters.region}'`);
   if (filters.clientType) where.push(`c.client_type = '${filters.clientType}'`);
-  const [row] = await wh.query<{ n: number }>(
-    `SELECT COUNT(DISTINCT s.client_id) AS n FROM dwh.fact_daily_client_summary AS s
+  if (filters.channel) where.push(`s.${filters.channel.code.toLowerCase()}_count > 0`);
+  const group = byType ? "c.client_type" : "''";
+  const rows = await wh.query<{ k: string; n: number }>(
+    `SELECT ${group} AS k, COUNT(DISTINCT s.client_id) AS n FROM dwh.fact_daily_client_summary AS s
        JOIN dwh.dim_client AS c ON c.client_key = s.client_key
        JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
-      WHERE ${where.join(" AND ")}`,
+      WHERE ${where.join(" AND ")} ${byType ? `GROUP BY ${group}` : ""}`,
   );
-  return Number(row?.n);
+  return new Map(rows.map((r) => [String(r.k), Number(r.n)]));
 }
 
 let input: { input: string; cleanup(): void };
@@ -235,6 +248,72 @@ for (const engine of ENGINES_UNDER_TEST) {
         const counts = await activeClientsByRange(wh, filters, [{ fromKey: from, toKey: to }]);
         expect(counts.get("")?.[0] ?? 0).toBe(await summaryActiveClients(wh, filters, from, to));
       }
+    });
+
+    it("counts distinct active clients through a channel over any ranges at once as the daily summary does", async () => {
+      // The channel months hold each activity row's client months with days through the channel.
+      const div = engine === "duckdb" ? "//" : "/";
+      const [first] = await wh.query<{ k: number }>(
+        "SELECT first_date_key AS k FROM dwh.agg_activity_calendar",
+      );
+      const [y, m] = [Math.floor(Number(first?.k) / 10000), Math.floor(Number(first?.k) / 100) % 100];
+      const bit = `(month_key ${div} 100 - ${y}) * 12 + month_key % 100 - ${m}`;
+      for (const [code, column] of [
+        ["ussd", "ussd_months"],
+        ["agent_pos", "agent_pos_months"],
+      ]) {
+        const [diff] = await wh.query<{ wrong: number; set: number }>(
+          `SELECT SUM(CASE WHEN a.${column} = COALESCE(e.months, 0) THEN 0 ELSE 1 END) AS wrong,
+                  SUM(CASE WHEN a.${column} <> 0 THEN 1 ELSE 0 END) AS set
+             FROM dwh.agg_client_days AS a
+             LEFT JOIN (SELECT client_id, country_code, region_name, client_type,
+                               SUM(CAST(1 AS BIGINT) << CAST(${bit} AS INTEGER)) AS months
+                          FROM dwh.agg_client_monthly WHERE ${code}_days <> 0
+                         GROUP BY 1, 2, 3, 4) AS e
+               ON e.client_id = a.client_id AND e.country_code = a.country_code
+              AND e.region_name = a.region_name AND e.client_type = a.client_type`,
+        );
+        expect(Number(diff?.wrong), column).toBe(0);
+        expect(Number(diff?.set), column).toBeGreaterThan(10);
+      }
+      const channels = await wh.query<{ channel_key: number; channel_code: string; channel_name_en: string }>(
+        "SELECT channel_key, channel_code, channel_name_en FROM dwh.dim_channel WHERE channel_code IN ('USSD', 'AGENT_POS')",
+      );
+      expect(channels.length).toBe(2);
+      // Whole months, part of two months with none whole, single days, whole months with partial ends, and
+      // ranges reaching past the calendar, in one call: each range has its own flags in the join.
+      const ranges = [
+        [20250101, 20251231],
+        [20250115, 20250210],
+        [20241117, 20241117],
+        [20250301, 20250531],
+        [20240305, 20250620],
+        [20200101, 20300101],
+        [20251231, 20251231],
+      ].map(([fromKey, toKey]) => ({ fromKey: fromKey as number, toKey: toKey as number }));
+      let seen = 0;
+      for (const channel of channels) {
+        const filters: Filters = {
+          from: "",
+          to: "",
+          channel: {
+            key: Number(channel.channel_key),
+            code: channel.channel_code,
+            name: channel.channel_name_en,
+          },
+        };
+        const counts = await activeClientsByRange(wh, filters, ranges);
+        const byType = await activeClientsByRange(wh, filters, ranges, "clientType");
+        for (const [i, range] of ranges.entries()) {
+          const what = `${channel.channel_code} ${range.fromKey}-${range.toKey}`;
+          const expected = await summaryActiveByType(wh, filters, range.fromKey, range.toKey, true);
+          const total = await summaryActiveClients(wh, filters, range.fromKey, range.toKey);
+          expect(counts.get("")?.[i] ?? 0, what).toBe(total);
+          for (const [type, n] of expected) expect(byType.get(type)?.[i], `${what} ${type}`).toBe(n);
+          seen += total;
+        }
+      }
+      expect(seen).toBeGreaterThan(100);
     });
 
     it("counts active clients per month and registration month for every combination of client filters", async () => {

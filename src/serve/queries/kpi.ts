@@ -56,7 +56,7 @@ export async function kpiOverview(
   const withActive = options.activeClients ?? true;
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
-  const byActivity = withActive && activityCovers(filters);
+  const byActivity = withActive && activityCovers(filters, wh.engine, [range, before]);
   const source = kpiSource(filters);
   const select = (p: SqlParams, from: KpiSource) => ({
     source: from,
@@ -247,14 +247,14 @@ export async function kpiBreakdown(
 ): Promise<BreakdownResult> {
   const withActive = options.activeClients ?? false;
   const activityGroup = ACTIVITY_GROUP_OF[by];
-  const byActivity = withActive && activityGroup !== undefined && activityCovers(filters);
+  const range = rangeOf(filters);
+  const byActivity = withActive && activityGroup !== undefined && activityCovers(filters, wh.engine, [range]);
   // A source with a row per client lacks the service and channel of the daily summary's rows.
   const atLeast = (source: KpiSource): KpiSource =>
     source === "daily_summary" && BREAKDOWN_GROUPS[by].needsTransactions ? "transactions" : source;
   const source = atLeast(kpiSource(filters));
   const group = source === "daily_kpi" ? KPI_AGGREGATE_GROUPS[by] : BREAKDOWN_GROUPS[by];
   const p = new SqlParams();
-  const range = rangeOf(filters);
   const where = filterConditions(p, filters, kpiColumns(source, "x"), range);
   const rows = await kpiRows(
     wh,

@@ -279,6 +279,11 @@ COMMENT ON COLUMN dwh.agg_client_days.country_code IS 'Country of the client ver
 COMMENT ON COLUMN dwh.agg_client_days.region_name IS 'Region of the client version (dwh.dim_geography).';
 COMMENT ON COLUMN dwh.agg_client_days.client_type IS 'Client type of the client version (dwh.dim_client).';
 COMMENT ON COLUMN dwh.agg_client_days.months IS 'Months the client was active under this row: bit m set for month m of dwh.agg_activity_calendar (its first month is 0; 63 months at most), so that a range''s whole months are one test.';
+COMMENT ON COLUMN dwh.agg_client_days.ussd_months IS 'Months the client was active under this row through the USSD channel (bits as months), for active clients under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_days.app_months IS 'Months the client was active under this row through the APP channel (bits as months), for active clients under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_days.web_months IS 'Months the client was active under this row through the WEB channel (bits as months), for active clients under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_days.api_months IS 'Months the client was active under this row through the API channel (bits as months), for active clients under a channel filter.';
+COMMENT ON COLUMN dwh.agg_client_days.agent_pos_months IS 'Months the client was active under this row through the AGENT_POS channel (bits as months), for active clients under a channel filter.';
 COMMENT ON COLUMN dwh.agg_client_days.registration_date IS 'Registration date of the client (dwh.dim_client), for the cohorts.';
 COMMENT ON COLUMN dwh.agg_client_days.w01 IS 'Active days 0 to 61 of dwh.agg_activity_calendar: bit b set when the client had a transaction on day 0 + b.';
 COMMENT ON COLUMN dwh.agg_client_days.w02 IS 'Active days 62 to 123 of dwh.agg_activity_calendar: bit b set when the client had a transaction on day 62 + b.';

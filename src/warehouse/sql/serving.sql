@@ -83,10 +83,22 @@ CREATE TABLE IF NOT EXISTS dwh.agg_client_days (
   -- a year and the year before: 90-120 against 230-360 CPU ms). NULL in rows written before it existed, which
   -- momo init writes again.
   months          BIGINT,
+  -- The months the client was active under this row through each channel (bits as months): active clients
+  -- under a channel filter. NULL in rows written before they existed, which momo init writes again.
+  ussd_months      BIGINT,
+  app_months       BIGINT,
+  web_months       BIGINT,
+  api_months       BIGINT,
+  agent_pos_months BIGINT,
   -- Whether the client has other rows here (it changed region or type): only those need COUNT(DISTINCT).
   has_other_rows  BOOLEAN        NOT NULL
 );
 ALTER TABLE dwh.agg_client_days ADD COLUMN IF NOT EXISTS months BIGINT;
+ALTER TABLE dwh.agg_client_days ADD COLUMN IF NOT EXISTS ussd_months BIGINT;
+ALTER TABLE dwh.agg_client_days ADD COLUMN IF NOT EXISTS app_months BIGINT;
+ALTER TABLE dwh.agg_client_days ADD COLUMN IF NOT EXISTS web_months BIGINT;
+ALTER TABLE dwh.agg_client_days ADD COLUMN IF NOT EXISTS api_months BIGINT;
+ALTER TABLE dwh.agg_client_days ADD COLUMN IF NOT EXISTS agent_pos_months BIGINT;
 
 -- One row per month, client and (region, client type) it was active under, with the client's totals over the
 -- whole month (all its rows): the top-clients ranking reads each month's rows in order of these totals and
