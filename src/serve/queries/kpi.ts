@@ -56,7 +56,7 @@ export async function kpiOverview(
   const withActive = options.activeClients ?? true;
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
-  const byActivity = withActive && activityCovers(filters, wh.engine, [range, before]);
+  const byActivity = withActive && activityCovers(filters, wh.engine, [range, before], false);
   const source = kpiSource(filters);
   const select = (p: SqlParams, from: KpiSource) => ({
     source: from,
@@ -248,7 +248,8 @@ export async function kpiBreakdown(
   const withActive = options.activeClients ?? false;
   const activityGroup = ACTIVITY_GROUP_OF[by];
   const range = rangeOf(filters);
-  const byActivity = withActive && activityGroup !== undefined && activityCovers(filters, wh.engine, [range]);
+  const byActivity =
+    withActive && activityGroup !== undefined && activityCovers(filters, wh.engine, [range], true);
   // A source with a row per client lacks the service and channel of the daily summary's rows.
   const atLeast = (source: KpiSource): KpiSource =>
     source === "daily_summary" && BREAKDOWN_GROUPS[by].needsTransactions ? "transactions" : source;
