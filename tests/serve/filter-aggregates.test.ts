@@ -16,6 +16,7 @@ interface Case {
   readonly channel?: string;
   readonly country?: string;
   readonly clientType?: string;
+  readonly segment?: string;
 }
 
 const CASES: readonly Case[] = [
@@ -25,6 +26,9 @@ const CASES: readonly Case[] = [
   { service: "MERCHANT_PAYMENT", country: "CI" },
   { channel: "APP", clientType: "merchant" },
 ];
+
+/** A channel with a segment: the activity rows and the client months take the segment filter too. */
+const SEGMENT_CASE: Case = { channel: "USSD", segment: "Champions" };
 
 const RANGES = [
   { from: "2025-01-01", to: "2025-06-30" },
@@ -51,6 +55,9 @@ function factConditions(c: Case, values: (string | number)[]): string {
   if (c.channel) where.push(`ch.channel_code = ${add(c.channel)}`);
   if (c.country) where.push(`g.country_code = ${add(c.country)}`);
   if (c.clientType) where.push(`c.client_type = ${add(c.clientType)}`);
+  if (c.segment)
+    where.push(`t.client_id IN (SELECT client_id FROM dwh.client_segments WHERE segment_name = ${add(c.segment)}
+                  AND as_of_date = (SELECT MAX(as_of_date) FROM dwh.client_segments))`);
   return where.map((w) => ` AND ${w}`).join("");
 }
 
@@ -207,7 +214,7 @@ for (const engine of ENGINES_UNDER_TEST) {
         Math.floor(Number(first?.k) / 10000) * 100 + (Math.floor(Number(first?.k) / 100) % 100);
       // The service and channel alone go through the bitmaps of client versions on DuckDB, with a client filter
       // through the hash of the clients: both against the facts, cohort by the registration month.
-      for (const c of [...CASES, { service: "BILL_PAYMENT", channel: "USSD" }]) {
+      for (const c of [...CASES, { service: "BILL_PAYMENT", channel: "USSD" }, SEGMENT_CASE]) {
         for (const range of RANGES) {
           const q = query(c, range);
           const body = await get(`/api/clients/cohorts?${q}`);
@@ -245,7 +252,7 @@ for (const engine of ENGINES_UNDER_TEST) {
     });
 
     it("gives the KPIs and active clients of the overview and per client type as the transactions do", async () => {
-      for (const c of CASES) {
+      for (const c of [...CASES, SEGMENT_CASE]) {
         for (const range of RANGES) {
           const q = query(c, range);
           const overview = await get(`/api/kpi/overview?${q}`);
