@@ -325,10 +325,10 @@ function activitySelect(
 ): string {
   const [year, month] = [Number(firstDate.slice(0, 4)), Number(firstDate.slice(5, 7))];
   const monthBit = `(m.month_key ${div} 100 - ${year}) * 12 + m.month_key % 100 - ${month}`;
-  const monthsWhen = (
-    active: string,
-  ) => `COALESCE(bit_or(CASE WHEN ${active} AND ${monthBit} BETWEEN 0 AND ${ACTIVITY_MONTHS - 1}
-                                       THEN CAST(1 AS BIGINT) << CAST(${monthBit} AS INTEGER) END), 0)`;
+  const bit = `CAST(1 AS BIGINT) << CAST(${monthBit} AS INTEGER)`;
+  const inCalendar = `${monthBit} BETWEEN 0 AND ${ACTIVITY_MONTHS - 1}`;
+  const monthsWhen = (active: string) =>
+    `COALESCE(bit_or(CASE WHEN ${active} AND ${inCalendar} THEN ${bit} END), 0)`;
   const months = [
     monthsWhen("TRUE"),
     ...Object.values(CHANNEL_ACTIVITY).map((c) => monthsWhen(`m.${c.days} <> 0`)),
