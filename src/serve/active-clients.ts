@@ -9,7 +9,14 @@ import {
 import type { Engine, Warehouse } from "../warehouse/warehouse.ts";
 import { addMonths, keyToDate, monthEndKey } from "./dates.ts";
 import type { DateRange, Filters } from "./filters.ts";
-import { clientAttributeColumns, filterConditions, SqlParams, wholeMonthsOf } from "./sql.ts";
+import {
+  CLIENT_MONTH_COLUMNS,
+  clientAttributeColumns,
+  daysOfMonthIn,
+  filterConditions,
+  SqlParams,
+  wholeMonthsOf,
+} from "./sql.ts";
 
 /** Client attributes active clients can be counted per from dwh.agg_client_days. */
 export const ACTIVITY_GROUPS = {
@@ -21,7 +28,6 @@ export type ActivityGroup = keyof typeof ACTIVITY_GROUPS;
 
 /** The activity rows' client columns, for the region, client type and segment filters (no dates: bits). */
 const ACTIVITY_COLUMNS = clientAttributeColumns("a", { clientId: "a.client_id" });
-const CLIENT_MONTH_COLUMNS = clientAttributeColumns("m", { clientId: "m.client_id" });
 
 /** A group of one's own: an expression on the activity row (alias a) and the joins it needs. */
 export type CustomGroup = (p: SqlParams) => { readonly expr: string; readonly join: string };
@@ -40,12 +46,16 @@ export function activityCovers(
   ranges: readonly DateRange[],
   grouped: boolean,
 ): boolean {
-  if (filters.service !== undefined) return false;
+  if (!activityKnows(filters)) return false;
   if (filters.channel === undefined) return true;
-  if (channelOf(filters) === undefined) return false;
   return (
     (engine === "postgres" && !grouped) || ranges.every((range) => wholeMonthsOf(range).days.length === 0)
   );
+}
+
+/** Whether the activity rows can answer these filters at all: no service, and a channel of the daily summary. */
+function activityKnows(filters: Filters): boolean {
+  return filters.service === undefined && (filters.channel === undefined || channelOf(filters) !== undefined);
 }
 
 /** The activity columns of the filtered channel, if any. */
@@ -109,7 +119,7 @@ export async function activeClientsByRange(
   ranges: readonly DateRange[],
   by?: ActivityGroup | CustomGroup,
 ): Promise<Map<string, number[]>> {
-  if (filters.service !== undefined || (filters.channel !== undefined && !channelOf(filters)))
+  if (!activityKnows(filters))
     throw new Error("the activity aggregate has no service, and only the channels of the daily summary");
   const [calendar] = await wh.query<{ first_date_key: number; days: number }>(
     "SELECT first_date_key, days FROM dwh.agg_activity_calendar",
@@ -205,12 +215,10 @@ function channelPieces(
   let months = 0n;
   const days: { month: number; mask: bigint }[] = [];
   for (let month = first; month <= last; month = addMonths(month, 1)) {
-    const end = monthEndKey(month) % 100;
-    const from = month === first ? range.fromKey % 100 : 1;
-    const to = month === last ? Math.min(range.toKey % 100, end) : end;
+    const { mask, whole } = daysOfMonthIn(range, month);
     const bit = activityMonthBit(month, firstDateKey);
-    if (from === 1 && to === end && bit >= 0 && bit < ACTIVITY_MONTHS) months |= 1n << BigInt(bit);
-    else days.push({ month, mask: (1n << BigInt(to)) - (1n << BigInt(from - 1)) });
+    if (whole && bit >= 0 && bit < ACTIVITY_MONTHS) months |= 1n << BigInt(bit);
+    else days.push({ month, mask });
   }
   return { months, days };
 }

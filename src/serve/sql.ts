@@ -58,6 +58,9 @@ export function clientAttributeColumns(alias: string, more: Partial<FactColumns>
   };
 }
 
+/** dwh.agg_client_monthly's own region and client type columns (alias m) and ids, for the client filters. */
+export const CLIENT_MONTH_COLUMNS = clientAttributeColumns("m", { clientId: "m.client_id" });
+
 export const DAILY_KPI_COLUMNS = (alias: string): FactColumns =>
   clientAttributeColumns(alias, {
     dateKey: `${alias}.date_key`,
@@ -158,6 +161,17 @@ export function kpiFrom(source: KpiSource, alias: string): string {
     ? `dwh.fact_daily_client_summary AS ${alias}`
     : `dwh.fact_transactions AS ${alias}
        JOIN dwh.dim_transaction_status AS st ON st.status_key = ${alias}.status_key`;
+}
+
+/**
+ * The days of `month` (YYYYMM, one the range reaches) that `range` holds, as bits (bit d − 1 for day d), and
+ * whether they are the whole month.
+ */
+export function daysOfMonthIn(range: DateRange, month: number): { mask: bigint; whole: boolean } {
+  const end = monthEndKey(month) % 100;
+  const from = month === Math.floor(range.fromKey / 100) ? range.fromKey % 100 : 1;
+  const to = month === Math.floor(range.toKey / 100) ? Math.min(range.toKey % 100, end) : end;
+  return { mask: (1n << BigInt(to)) - (1n << BigInt(from - 1)), whole: from === 1 && to === end };
 }
 
 /** A range as its whole months (YYYYMM, both included; null when it holds none) and the days outside them. */

@@ -11,7 +11,7 @@ import {
 } from "../month-leaders.ts";
 import type { Reference } from "../reference.ts";
 import {
-  clientAttributeColumns,
+  CLIENT_MONTH_COLUMNS,
   filterConditions,
   type Kpis,
   kpiColumns,
@@ -34,8 +34,6 @@ export interface TopClient extends Omit<Kpis, "activeClients"> {
   readonly region: string;
   readonly segment: string | null;
 }
-
-const CLIENT_MONTHLY_COLUMNS = clientAttributeColumns("m", { clientId: "m.client_id" });
 
 /** Rows read per month in the first round: enough for the usual heavy-tailed ranking to stop at once. */
 const FIRST_ROUND_ROWS = 64;
@@ -93,7 +91,7 @@ async function thresholdRound(
   for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))
     months.push(m);
   const p = new SqlParams();
-  const where = filterConditions(p, filters, CLIENT_MONTHLY_COLUMNS, null);
+  const where = filterConditions(p, filters, CLIENT_MONTH_COLUMNS, null);
   const leading = leaders !== null && rows <= leaders.rows ? leaders : null;
   const [from, total] = leading
     ? [`${leading.table} AS m`, "total"]
