@@ -1,5 +1,5 @@
 import type { DictionaryRelation } from "../docs/read-dictionary.ts";
-import { SERVING_TABLES } from "../warehouse/schema.ts";
+import { servingTablesOf } from "../warehouse/schema.ts";
 
 /** The column whose month names a fact's Hive-style partition folder (`month=YYYY-MM`). */
 export const PARTITION_SOURCE_COLUMN = "date_key";
@@ -24,7 +24,7 @@ const PORTABLE_TYPE =
  * The dashboard aggregates are left out: they are derived from the facts (`momo init` rebuilds them).
  */
 export function planExport(relations: readonly DictionaryRelation[]): TablePlan[] {
-  const derived: readonly string[] = SERVING_TABLES;
+  const derived = servingTablesOf("postgres");
   const tables = relations.filter((r) => r.kind === "table" && !derived.includes(r.name));
   const unportable = tables.flatMap((t) =>
     t.columns.filter((c) => !isPortable(c.type)).map((c) => `${t.schema}.${t.name}.${c.name} (${c.type})`),

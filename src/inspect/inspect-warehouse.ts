@@ -2,7 +2,7 @@ import {
   DIMENSION_TABLES,
   FACT_TABLES,
   ML_TABLES,
-  SERVING_TABLES,
+  servingTablesOf,
   VIEWS,
   WAREHOUSE_SCHEMA,
 } from "../warehouse/schema.ts";
@@ -23,13 +23,19 @@ export interface WarehouseReport {
   readonly databaseSizeBytes: number;
 }
 
-const EXPECTED = [...DIMENSION_TABLES, ...FACT_TABLES, ...ML_TABLES, ...SERVING_TABLES, ...VIEWS];
+const expected = (engine: Engine) => [
+  ...DIMENSION_TABLES,
+  ...FACT_TABLES,
+  ...ML_TABLES,
+  ...servingTablesOf(engine),
+  ...VIEWS,
+];
 
 /** What `momo status` and `momo db-info` show: server, schema completeness, relations with counts and sizes. */
 export async function inspectWarehouse(wh: Warehouse): Promise<WarehouseReport> {
   const catalog = await wh.catalog([WAREHOUSE_SCHEMA]);
   const present = new Set(catalog.tables.map((t) => t.name));
-  const missing = EXPECTED.filter((name) => !present.has(name));
+  const missing = expected(wh.engine).filter((name) => !present.has(name));
   return {
     engine: wh.engine,
     location: wh.location,

@@ -1,8 +1,8 @@
-import { SERVING_TABLES } from "../warehouse/schema.ts";
-import type { Warehouse } from "../warehouse/warehouse.ts";
+import { servingTablesOf } from "../warehouse/schema.ts";
+import type { Engine, Warehouse } from "../warehouse/warehouse.ts";
 
 /** What the API reads; a warehouse made by an older `momo init` may lack the ML tables or the aggregates. */
-const REQUIRED = [
+const REQUIRED = (engine: Engine) => [
   "dwh.dim_date",
   "dwh.dim_client",
   "dwh.fact_transactions",
@@ -11,20 +11,21 @@ const REQUIRED = [
   "dwh.fact_fraud_scores",
   "dwh.client_segments",
   "dwh_audit.etl_batches",
-  ...SERVING_TABLES.map((table) => `dwh.${table}`),
+  ...servingTablesOf(engine).map((table) => `dwh.${table}`),
 ];
 
 /** Fails with the command to run when a relation the API reads is missing (the API itself cannot create it). */
 export async function checkServedSchema(wh: Warehouse): Promise<void> {
   const missing: string[] = [];
-  for (const relation of REQUIRED) {
+  const required = REQUIRED(wh.engine);
+  for (const relation of required) {
     try {
       await wh.query(`SELECT 1 FROM ${relation} LIMIT 1`);
     } catch {
       missing.push(relation);
     }
   }
-  if (missing.length === REQUIRED.length) {
+  if (missing.length === required.length) {
     throw new Error(
       `the warehouse at ${wh.location} has no schema yet: run \`momo init\` or \`momo pipeline\` first`,
     );

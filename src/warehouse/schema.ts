@@ -28,6 +28,12 @@ export const SERVING_TABLES = [
   "agg_monthly_scores",
   "agg_activity_calendar",
 ] as const;
+/** Dashboard aggregates of PostgreSQL alone (src/warehouse/active-sets.ts). */
+export const POSTGRES_SERVING_TABLES = ["agg_active_groups", "agg_active_members", "agg_active_sets"] as const;
+/** The dashboard aggregates of an engine. */
+export function servingTablesOf(engine: Engine): readonly string[] {
+  return engine === "postgres" ? [...SERVING_TABLES, ...POSTGRES_SERVING_TABLES] : SERVING_TABLES;
+}
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;
 
 interface Model {
@@ -48,6 +54,7 @@ const MODELS: readonly Model[] = [
   { name: "audit" },
   { name: "foreign_keys", engines: ["postgres"] },
   { name: "indexes", engines: ["postgres"] },
+  { name: "active_sets", engines: ["postgres"] },
   { name: "comments" },
 ];
 

@@ -1,4 +1,5 @@
 import { traced } from "../etl/trace.ts";
+import { refreshActiveSets } from "./active-sets.ts";
 import { monthSlices, slicedScan } from "./sliced-scan.ts";
 import type { Engine, Warehouse } from "./warehouse.ts";
 
@@ -455,6 +456,7 @@ async function refresh(
   await traced("serving aggregates: client days", () =>
     clientDays(tx, full, touchedDays, size, div, firstDate, days, clientMonths),
   );
+  await refreshActiveSets(tx, full ? { full } : { full, touchedDays });
   if (tx.engine === "postgres")
     await tx.exec(
       "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly",
@@ -497,7 +499,8 @@ async function clientDays(
  * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
  * KPI and client rows, the activity in plain word columns, the client months' channel days): all of them are
  * rebuilt when any is empty, or the channel days are missing, while facts are loaded, the activity rows alone
- * when they lack their months or channel months; a no-op otherwise.
+ * when they lack their months or channel months, PostgreSQL's sets of active clients alone when they were never
+ * built; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const rebuilt = [
@@ -522,7 +525,17 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     await refreshServingAggregates(tx, { all: true });
     return true;
   }
-  return backfillActivityMonths(tx);
+  const activity = await backfillActivityMonths(tx);
+  if (await activeSetsBuilt(tx)) return activity;
+  await refreshActiveSets(tx, { full: true });
+  return true;
+}
+
+/** Whether PostgreSQL's sets of active clients were built (DuckDB has none). */
+async function activeSetsBuilt(tx: Warehouse): Promise<boolean> {
+  if (tx.engine !== "postgres") return true;
+  const [row] = await tx.query<{ built: boolean }>("SELECT EXISTS (SELECT 1 FROM dwh.agg_active_groups) AS built");
+  return row?.built === true;
 }
 
 /**

@@ -141,6 +141,30 @@ export class PostgresWarehouse implements Warehouse {
     }
   }
 
+  /** The rows of `query` in COPY's text format (tab-separated lines, `\N` for NULL), chunk by chunk. */
+  async *copyOut(query: string): AsyncGenerator<Buffer> {
+    const client = this.#executor instanceof pg.Pool ? await this.#pool.connect() : this.#executor;
+    try {
+      yield* client.query(copyTo(`COPY (${query}) TO STDOUT`));
+    } finally {
+      if (client !== this.#executor) (client as pg.PoolClient).release();
+    }
+  }
+
+  /** Loads COPY's binary format (`chunks` hold its header, rows and trailer) into `columns` of `target`. */
+  async copyInBinary(target: TableRef, columns: readonly string[], chunks: AsyncIterable<Buffer>): Promise<void> {
+    const client = this.#executor instanceof pg.Pool ? await this.#pool.connect() : this.#executor;
+    try {
+      const list = columns.map(quoteIdent).join(", ");
+      await pipeline(
+        Readable.from(chunks),
+        client.query(copyFrom(`COPY ${qualified(target)} (${list}) FROM STDIN (FORMAT binary)`)),
+      );
+    } finally {
+      if (client !== this.#executor) (client as pg.PoolClient).release();
+    }
+  }
+
   async transaction<T>(work: (tx: Warehouse) => Promise<T>): Promise<T> {
     if (!(this.#executor instanceof pg.Pool)) return work(this);
     const client = await this.#pool.connect();
