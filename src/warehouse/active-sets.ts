@@ -43,7 +43,9 @@ export async function refreshActiveSets(tx: Warehouse, options: { full: boolean;
           WHERE period_key = ${month} OR period_key BETWEEN ${month * 100} AND ${month * 100 + 99}`);
     const layout = await traced("active sets: layout", () => readLayout(tx));
     for (const month of months) await traced(`active sets: ${month}`, () => writeMonth(tx, layout, month));
-    await tx.exec("ANALYZE dwh.agg_active_groups; ANALYZE dwh.agg_active_members; ANALYZE dwh.agg_active_sets");
+    await tx.exec(
+      "ANALYZE dwh.agg_active_groups; ANALYZE dwh.agg_active_members; ANALYZE dwh.agg_active_sets",
+    );
   });
 }
 

@@ -29,7 +29,11 @@ export const SERVING_TABLES = [
   "agg_activity_calendar",
 ] as const;
 /** Dashboard aggregates of PostgreSQL alone (src/warehouse/active-sets.ts). */
-export const POSTGRES_SERVING_TABLES = ["agg_active_groups", "agg_active_members", "agg_active_sets"] as const;
+export const POSTGRES_SERVING_TABLES = [
+  "agg_active_groups",
+  "agg_active_members",
+  "agg_active_sets",
+] as const;
 /** The dashboard aggregates of an engine. */
 export function servingTablesOf(engine: Engine): readonly string[] {
   return engine === "postgres" ? [...SERVING_TABLES, ...POSTGRES_SERVING_TABLES] : SERVING_TABLES;

@@ -534,7 +534,9 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
 /** Whether PostgreSQL's sets of active clients were built (DuckDB has none). */
 async function activeSetsBuilt(tx: Warehouse): Promise<boolean> {
   if (tx.engine !== "postgres") return true;
-  const [row] = await tx.query<{ built: boolean }>("SELECT EXISTS (SELECT 1 FROM dwh.agg_active_groups) AS built");
+  const [row] = await tx.query<{ built: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM dwh.agg_active_groups) AS built",
+  );
   return row?.built === true;
 }
 

@@ -198,7 +198,7 @@ async function activeByCohort(
   // Under a channel, the client months' channel days: full scale, USSD over half a year or from 15 July to 20
   // December, 102-146 ms against 188-638 ms from the channel months of the activity rows (cohortActivity) on DuckDB.
   if (channelDays) return cohortChannelDays(wh, filters, channelDays, firstMonth);
-  if (activityCovers(filters, wh.engine, [rangeOf(filters)], true))
+  if (activityCovers(filters, wh.engine, [rangeOf(filters)], "custom"))
     return cohortActivity(wh, filters, firstMonth);
   // Bitmaps pay for their fixed cost (a pass over the moved versions and the recent clients per month) only on
   // many rows: not when a client filter narrows the transactions (full scale, service, channel and country: the

@@ -56,7 +56,7 @@ export async function kpiOverview(
   const withActive = options.activeClients ?? true;
   const range = rangeOf(filters);
   const before = previousRangeOf(filters);
-  const byActivity = withActive && activityCovers(filters, wh.engine, [range, before], false);
+  const byActivity = withActive && activityCovers(filters, wh.engine, [range, before], "none");
   const source = kpiSource(filters);
   const select = (p: SqlParams, from: KpiSource) => ({
     source: from,
@@ -249,7 +249,7 @@ export async function kpiBreakdown(
   const activityGroup = ACTIVITY_GROUP_OF[by];
   const range = rangeOf(filters);
   const byActivity =
-    withActive && activityGroup !== undefined && activityCovers(filters, wh.engine, [range], true);
+    withActive && activityGroup !== undefined && activityCovers(filters, wh.engine, [range], "attribute");
   // A source with a row per client lacks the service and channel of the daily summary's rows.
   const atLeast = (source: KpiSource): KpiSource =>
     source === "daily_summary" && BREAKDOWN_GROUPS[by].needsTransactions ? "transactions" : source;

@@ -152,7 +152,11 @@ export class PostgresWarehouse implements Warehouse {
   }
 
   /** Loads COPY's binary format (`chunks` hold its header, rows and trailer) into `columns` of `target`. */
-  async copyInBinary(target: TableRef, columns: readonly string[], chunks: AsyncIterable<Buffer>): Promise<void> {
+  async copyInBinary(
+    target: TableRef,
+    columns: readonly string[],
+    chunks: AsyncIterable<Buffer>,
+  ): Promise<void> {
     const client = this.#executor instanceof pg.Pool ? await this.#pool.connect() : this.#executor;
     try {
       const list = columns.map(quoteIdent).join(", ");
