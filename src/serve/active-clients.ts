@@ -128,7 +128,7 @@ export async function activeClientsByRange(
   by?: ActivityGroup | CustomGroup,
 ): Promise<Map<string, number[]>> {
   if (typeof by !== "function" && setsCover(filters, wh.engine))
-    return activeClientsFromSets(wh, filters, ranges, by && ACTIVITY_GROUPS[by]);
+    return activeClientsFromSets(wh, filters, ranges, by && { attribute: ACTIVITY_GROUPS[by] });
   if (!activityKnows(filters))
     throw new Error("the activity aggregate has no service, and only the channels of the daily summary");
   const [calendar] = await wh.query<{ first_date_key: number; days: number }>(

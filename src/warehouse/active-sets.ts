@@ -64,12 +64,14 @@ async function refreshMembers(tx: Warehouse, full: boolean): Promise<boolean> {
       SELECT a.client_id, g.group_id,
              CAST(ROW_NUMBER() OVER (PARTITION BY g.group_id ORDER BY a.registration_date, a.client_id COLLATE "C") - 1
                   AS INTEGER) AS bit,
-             CAST(NULL AS INTEGER) AS shared_id
+             CAST(NULL AS INTEGER) AS shared_id, a.registration_date
         FROM dwh.agg_client_days AS a JOIN new_active_groups AS g USING (${groupKeys})
        WHERE NOT a.has_other_rows
       UNION ALL
-      SELECT client_id, NULL, NULL, CAST(ROW_NUMBER() OVER (ORDER BY client_id COLLATE "C") - 1 AS INTEGER)
-        FROM (SELECT DISTINCT client_id FROM dwh.agg_client_days WHERE has_other_rows) AS s`);
+      SELECT client_id, NULL, NULL, CAST(ROW_NUMBER() OVER (ORDER BY client_id COLLATE "C") - 1 AS INTEGER),
+             registration_date
+        FROM (SELECT client_id, MIN(registration_date) AS registration_date FROM dwh.agg_client_days
+               WHERE has_other_rows GROUP BY client_id) AS s`);
   let changed = full;
   if (!changed) {
     const [same] = await tx.query<{ same: boolean }>(
@@ -79,14 +81,21 @@ async function refreshMembers(tx: Warehouse, full: boolean): Promise<boolean> {
           AND NOT EXISTS (SELECT 1 FROM new_active_members AS n
                             LEFT JOIN dwh.agg_active_members AS m ON m.client_id = n.client_id
                            WHERE m.client_id IS NULL OR m.group_id IS DISTINCT FROM n.group_id
-                              OR m.bit IS DISTINCT FROM n.bit OR m.shared_id IS DISTINCT FROM n.shared_id) AS same`,
+                              OR m.bit IS DISTINCT FROM n.bit OR m.shared_id IS DISTINCT FROM n.shared_id
+                              OR m.registration_date <> n.registration_date) AS same`,
     );
     changed = !same?.same;
   }
   if (changed)
     await tx.exec(`DELETE FROM dwh.agg_active_groups; DELETE FROM dwh.agg_active_members;
+      DELETE FROM dwh.agg_active_cohorts;
       INSERT INTO dwh.agg_active_groups SELECT * FROM new_active_groups;
-      INSERT INTO dwh.agg_active_members (client_id, group_id, bit, shared_id) SELECT * FROM new_active_members`);
+      INSERT INTO dwh.agg_active_members (client_id, group_id, bit, shared_id, registration_date)
+        SELECT * FROM new_active_members;
+      INSERT INTO dwh.agg_active_cohorts (group_id, registration_month, first_bit, members)
+        SELECT group_id, CAST(EXTRACT(YEAR FROM registration_date) * 100 + EXTRACT(MONTH FROM registration_date) AS INTEGER),
+               MIN(bit), COUNT(*)
+          FROM new_active_members WHERE group_id IS NOT NULL GROUP BY 1, 2`);
   await tx.exec("DROP TABLE new_active_groups; DROP TABLE new_active_members");
   return changed;
 }

@@ -44,6 +44,9 @@ async function factsActiveClients(
                JOIN dwh.dim_client AS c ON c.client_key = s.client_key
                JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key) AS a
          ON a.date_key = f.date_key AND a.client_id = f.client_id
+       JOIN (SELECT client_id, MIN(CAST(EXTRACT(YEAR FROM registration_date) * 100
+                                   + EXTRACT(MONTH FROM registration_date) AS INTEGER)) AS month
+               FROM dwh.dim_client GROUP BY client_id) AS r ON r.client_id = f.client_id
       WHERE ${where.join(" AND ")} ${group ? `GROUP BY ${group}` : ""}`,
   );
   return new Map(rows.filter((r) => Number(r.n) > 0).map((r) => [String(r.k), Number(r.n)]));
@@ -173,7 +176,12 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
     let seen = 0;
     for (const filters of filterSets)
       for (const [by, group] of Object.entries(GROUPS)) {
-        const counts = await activeClientsFromSets(wh, filters, ranges, group ?? undefined);
+        const counts = await activeClientsFromSets(
+          wh,
+          filters,
+          ranges,
+          group ? { attribute: group } : undefined,
+        );
         for (const [i, range] of ranges.entries()) {
           const expected = await factsActiveClients(wh, filters, range.fromKey, range.toKey, group);
           const what = `${JSON.stringify(filters)} by ${by}, ${range.fromKey}-${range.toKey}`;
@@ -184,6 +192,21 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
         }
       }
     expect(seen).toBeGreaterThan(10_000);
+    // Per registration cohort, the months before the first one in cohort 0.
+    const firstCohort = 202403;
+    const cohort = `CASE WHEN r.month < ${firstCohort} THEN 0 ELSE r.month END`;
+    let cohorts = 0;
+    for (const filters of filterSets) {
+      const counts = await activeClientsFromSets(wh, filters, ranges, { firstCohort });
+      for (const [i, range] of ranges.entries()) {
+        const expected = await factsActiveClients(wh, filters, range.fromKey, range.toKey, cohort);
+        const got = new Map<string, number>();
+        for (const [k, n] of counts) if (n[i]) got.set(k, n[i]);
+        expect(got, `${JSON.stringify(filters)} by cohort, ${range.fromKey}-${range.toKey}`).toEqual(expected);
+        cohorts += expected.size;
+      }
+    }
+    expect(cohorts).toBeGreaterThan(100);
     // Clients active under several groups are in the shared lists, and only there.
     const [shared] = await wh.query<{ members: number; listed: number }>(
       `SELECT (SELECT COUNT(*) FROM dwh.agg_active_members WHERE shared_id IS NOT NULL) AS members,
@@ -218,7 +241,7 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
     expect(await setRows(wh)).toEqual(before);
 
     await wh.exec(
-      "DELETE FROM dwh.agg_active_sets; DELETE FROM dwh.agg_active_members; DELETE FROM dwh.agg_active_groups",
+      "DELETE FROM dwh.agg_active_sets; DELETE FROM dwh.agg_active_members; DELETE FROM dwh.agg_active_groups; DELETE FROM dwh.agg_active_cohorts",
     );
     const steps: string[] = [];
     await initWarehouse(wh, (step) => steps.push(step));

@@ -19,8 +19,20 @@ CREATE TABLE IF NOT EXISTS dwh.agg_active_members (
   group_id      INTEGER,
   bit           INTEGER,
   shared_id     INTEGER,
+  registration_date DATE NOT NULL,
   CHECK ((group_id IS NULL) = (bit IS NULL) AND (bit IS NULL) <> (shared_id IS NULL))
 );
+
+-- Where each registration month's members are in a group's strings: bits first_bit … first_bit + members − 1.
+CREATE TABLE IF NOT EXISTS dwh.agg_active_cohorts (
+  group_id            INTEGER NOT NULL,
+  registration_month  INTEGER NOT NULL,
+  first_bit           INTEGER NOT NULL,
+  members             INTEGER NOT NULL,
+  PRIMARY KEY (group_id, registration_month)
+);
+-- The shared clients' registration dates, for the cohorts.
+CREATE INDEX IF NOT EXISTS ix_agg_active_members_shared ON dwh.agg_active_members (shared_id) WHERE shared_id IS NOT NULL;
 
 -- The clients of a group with a transaction in a period (a day YYYYMMDD or a month YYYYMM) through a channel
 -- (0: any) and a service (0: any), never both: `clients` has the group's members at their bits (NULL when
@@ -48,6 +60,12 @@ COMMENT ON COLUMN dwh.agg_active_members.client_id IS 'Business key of the clien
 COMMENT ON COLUMN dwh.agg_active_members.group_id IS 'The one group the client was active under; NULL for a shared client.';
 COMMENT ON COLUMN dwh.agg_active_members.bit IS 'The client''s bit (from 0, leftmost) in its group''s bit strings; NULL for a shared client.';
 COMMENT ON COLUMN dwh.agg_active_members.shared_id IS 'The client''s number in agg_active_sets.shared when it was active under several groups; else NULL.';
+COMMENT ON COLUMN dwh.agg_active_members.registration_date IS 'The client''s registration date (its earliest version''s).';
+COMMENT ON TABLE dwh.agg_active_cohorts IS 'Dashboard aggregate (PostgreSQL): the bits of each registration month''s clients in a group''s active-client bit strings, for the cohorts.';
+COMMENT ON COLUMN dwh.agg_active_cohorts.group_id IS 'The (region, client type) group (agg_active_groups.group_id).';
+COMMENT ON COLUMN dwh.agg_active_cohorts.registration_month IS 'The month (YYYYMM) the clients registered in.';
+COMMENT ON COLUMN dwh.agg_active_cohorts.first_bit IS 'The bit of the first of them (from 0, leftmost); the others follow.';
+COMMENT ON COLUMN dwh.agg_active_cohorts.members IS 'How many of the group''s members registered in that month.';
 COMMENT ON COLUMN dwh.agg_active_sets.channel_key IS 'The channel (dim_channel.channel_key) the clients were active through; 0 for any.';
 COMMENT ON COLUMN dwh.agg_active_sets.service_key IS 'The service (dim_service.service_key) the clients were active in; 0 for any.';
 COMMENT ON COLUMN dwh.agg_active_sets.group_id IS 'The (region, client type) group (agg_active_groups.group_id).';
