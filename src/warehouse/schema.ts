@@ -32,6 +32,7 @@ export const SERVING_TABLES = [
 export const POSTGRES_SERVING_TABLES = [
   "agg_active_groups",
   "agg_active_members",
+  "agg_active_cohorts",
   "agg_active_sets",
 ] as const;
 /** The dashboard aggregates of an engine. */
