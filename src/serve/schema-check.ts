@@ -50,6 +50,11 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
       "client months without their channel days (dwh.agg_client_monthly.ussd_days …)",
     ],
   ];
+  if (wh.engine === "postgres")
+    outdated.push([
+      "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_active_groups)",
+      "facts without their sets of active clients (dwh.agg_active_sets …)",
+    ]);
   for (const [rows, what] of outdated) {
     let lacking: boolean;
     try {

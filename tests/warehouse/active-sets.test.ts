@@ -3,6 +3,7 @@ import { runEtl } from "../../src/etl/run-etl.ts";
 import { initWarehouse } from "../../src/init/init-warehouse.ts";
 import { activeClientsFromSets, periodKeys } from "../../src/serve/active-sets.ts";
 import type { Filters } from "../../src/serve/filters.ts";
+import { checkServedSchema } from "../../src/serve/schema-check.ts";
 import { refreshActiveSets } from "../../src/warehouse/active-sets.ts";
 import { BinaryCopyWriter } from "../../src/warehouse/postgres/binary-copy.ts";
 import type { PostgresWarehouse } from "../../src/warehouse/postgres/postgres-warehouse.ts";
@@ -243,9 +244,13 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
     await wh.exec(
       "DELETE FROM dwh.agg_active_sets; DELETE FROM dwh.agg_active_members; DELETE FROM dwh.agg_active_groups; DELETE FROM dwh.agg_active_cohorts",
     );
+    await expect(checkServedSchema(wh)).rejects.toThrow(
+      "has facts without their sets of active clients (dwh.agg_active_sets …): run `momo init` to write them",
+    );
     const steps: string[] = [];
     await initWarehouse(wh, (step) => steps.push(step));
     expect(steps).toContain("dwh dashboard aggregates (built once)");
     expect(await setRows(wh)).toEqual(before);
+    await expect(checkServedSchema(wh)).resolves.toBeUndefined();
   });
 });
