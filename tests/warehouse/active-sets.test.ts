@@ -203,7 +203,9 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
         const expected = await factsActiveClients(wh, filters, range.fromKey, range.toKey, cohort);
         const got = new Map<string, number>();
         for (const [k, n] of counts) if (n[i]) got.set(k, n[i]);
-        expect(got, `${JSON.stringify(filters)} by cohort, ${range.fromKey}-${range.toKey}`).toEqual(expected);
+        expect(got, `${JSON.stringify(filters)} by cohort, ${range.fromKey}-${range.toKey}`).toEqual(
+          expected,
+        );
         cohorts += expected.size;
       }
     }
