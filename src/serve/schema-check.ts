@@ -49,6 +49,10 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
       "SELECT 1 FROM dwh.agg_client_monthly WHERE ussd_days IS NULL",
       "client months without their channel days (dwh.agg_client_monthly.ussd_days …)",
     ],
+    [
+      "SELECT 1 FROM dwh.dim_client WHERE is_current AND NOT EXISTS (SELECT 1 FROM dwh.agg_client_registrations)",
+      "clients without their registrations per month (dwh.agg_client_registrations)",
+    ],
   ];
   if (wh.engine === "postgres")
     outdated.push([

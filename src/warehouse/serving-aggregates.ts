@@ -453,16 +453,25 @@ async function refresh(
     await tx.exec(`DELETE FROM dwh.agg_cohort_monthly WHERE ${touchedMonths};
       INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth, clientMonths)}`);
   });
+  await traced("serving aggregates: client registrations", () => tx.exec(REGISTRATIONS_REFRESH));
   await traced("serving aggregates: client days", () =>
     clientDays(tx, full, touchedDays, size, div, firstDate, days, clientMonths),
   );
   await refreshActiveSets(tx, full ? { full } : { full, touchedDays });
   if (tx.engine === "postgres")
     await tx.exec(
-      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly",
+      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly; ANALYZE dwh.agg_client_registrations",
     );
   return { full };
 }
+
+/** dwh.agg_client_registrations rebuilt whole from the current client versions (a second at full scale). */
+const REGISTRATIONS_REFRESH = `DELETE FROM dwh.agg_client_registrations;
+  INSERT INTO dwh.agg_client_registrations (registration_month, country_code, region_name, client_type, clients)
+  SELECT CAST(EXTRACT(YEAR FROM c.registration_date) AS INTEGER) * 100 + CAST(EXTRACT(MONTH FROM c.registration_date) AS INTEGER),
+         g.country_code, g.region_name, c.client_type, COUNT(*)
+    FROM dwh.dim_client AS c JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+   WHERE c.is_current GROUP BY 1, 2, 3, 4`;
 
 /** Rebuilds the activity rows of the clients active on the touched days, or all of them when `full`. */
 async function clientDays(
@@ -525,7 +534,11 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     await refreshServingAggregates(tx, { all: true });
     return true;
   }
-  const activity = await backfillActivityMonths(tx);
+  const [registrations] = await tx.query<{ missing: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM dwh.agg_client_registrations) AS missing`,
+  );
+  if (registrations?.missing) await tx.exec(REGISTRATIONS_REFRESH);
+  const activity = (await backfillActivityMonths(tx)) || registrations?.missing === true;
   if (await activeSetsBuilt(tx)) return activity;
   await refreshActiveSets(tx, { full: true });
   return true;

@@ -158,17 +158,7 @@ export async function registrationCohorts(
   if (first === null) return { months: [], cohorts: [] };
   const firstMonth = `${first.slice(0, 7)}-01`;
   const activity = await activeByCohort(wh, filters, firstMonth);
-  const q = new SqlParams();
-  const qStart = q.date(firstMonth);
-  const clientWhere = filterConditions(q, clientLevel(filters), CURRENT_CLIENT_COLUMNS, null);
-  const sizes = await wh.query<{ cohort: number; size: number }>(
-    `SELECT ${cohortKey("c", qStart)} AS cohort, COUNT(*) AS size
-       FROM dwh.dim_client AS c
-      WHERE c.is_current AND c.registration_date <= ${q.date(filters.to)} AND ${clientWhere.join(" AND ")}
-      GROUP BY 1
-      ORDER BY 1`,
-    q.values,
-  );
+  const sizes = await cohortSizes(wh, filters, firstMonth);
   const months = [...new Set(activity.map((r) => r.year_month))].sort();
   const active = new Map(activity.map((a) => [`${Number(a.cohort)} ${a.year_month}`, Number(a.active)]));
   const label = (key: number) => (key === 0 ? `before ${firstMonth.slice(0, 7)}` : yearMonth(key));
@@ -180,6 +170,41 @@ export async function registrationCohorts(
       active: months.map((m) => active.get(`${Number(s.cohort)} ${m}`) ?? 0),
     })),
   };
+}
+
+/**
+ * Current clients per cohort registered by the period's end and matching the filters: the months before the end's
+ * from dwh.agg_client_registrations (but under a segment filter), the end's month from dim_client.
+ */
+async function cohortSizes(
+  wh: Warehouse,
+  filters: Filters,
+  firstMonth: string,
+): Promise<{ cohort: number; size: number }[]> {
+  const q = new SqlParams();
+  const qStart = q.date(firstMonth);
+  const byMonth = filters.segment === undefined;
+  const endMonth = `${filters.to.slice(0, 7)}-01`;
+  const clientWhere = filterConditions(q, clientLevel(filters), CURRENT_CLIENT_COLUMNS, null);
+  const fromClients = `SELECT ${cohortKey("c", qStart)} AS cohort, COUNT(*) AS size
+       FROM dwh.dim_client AS c
+      WHERE c.is_current AND c.registration_date <= ${q.date(filters.to)}
+        ${byMonth ? `AND c.registration_date >= ${q.date(endMonth)}` : ""} AND ${clientWhere.join(" AND ")}
+      GROUP BY 1`;
+  if (!byMonth) return wh.query(`${fromClients} ORDER BY 1`, q.values);
+  const first = q.int(cohortMonth(firstMonth));
+  const where = filterConditions(q, clientLevel(filters), clientAttributeColumns("x"), null);
+  return wh.query(
+    `SELECT cohort, SUM(size) AS size FROM (
+       SELECT CASE WHEN x.registration_month < ${first} THEN 0 ELSE x.registration_month END AS cohort,
+              SUM(x.clients) AS size
+         FROM dwh.agg_client_registrations AS x
+        WHERE x.registration_month < ${q.int(cohortMonth(endMonth))} AND ${where.join(" AND ")}
+        GROUP BY 1
+       UNION ALL ${fromClients}) AS sizes
+      GROUP BY cohort ORDER BY cohort`,
+    q.values,
+  );
 }
 
 type CohortActivity = { cohort: number; year_month: string; active: number };

@@ -335,6 +335,12 @@ COMMENT ON COLUMN dwh.agg_client_monthly.app_days IS 'Days of the month the clie
 COMMENT ON COLUMN dwh.agg_client_monthly.web_days IS 'Days of the month the client was active under this row through the WEB channel (bits as active_days), for the cohorts under a channel filter.';
 COMMENT ON COLUMN dwh.agg_client_monthly.api_days IS 'Days of the month the client was active under this row through the API channel (bits as active_days), for the cohorts under a channel filter.';
 COMMENT ON COLUMN dwh.agg_client_monthly.agent_pos_days IS 'Days of the month the client was active under this row through the AGENT_POS channel (bits as active_days), for the cohorts under a channel filter.';
+COMMENT ON TABLE dwh.agg_client_registrations IS 'Dashboard aggregate: the current client versions per registration month, region and client type (the cohort sizes), rebuilt by each ETL batch.';
+COMMENT ON COLUMN dwh.agg_client_registrations.registration_month IS 'Month the clients registered in, YYYYMM.';
+COMMENT ON COLUMN dwh.agg_client_registrations.country_code IS 'ISO country code of the clients'' current versions.';
+COMMENT ON COLUMN dwh.agg_client_registrations.region_name IS 'Region of the clients'' current versions.';
+COMMENT ON COLUMN dwh.agg_client_registrations.client_type IS 'Client type of the clients'' current versions.';
+COMMENT ON COLUMN dwh.agg_client_registrations.clients IS 'How many current clients registered in that month, region and type.';
 COMMENT ON TABLE dwh.agg_cohort_monthly IS 'Dashboard aggregate: distinct active clients per month and registration month, for every combination of the country, region and client type filters (NULL: all), which the cohort chart reads for whole months.';
 COMMENT ON COLUMN dwh.agg_cohort_monthly.month_key IS 'Month of activity, YYYYMM.';
 COMMENT ON COLUMN dwh.agg_cohort_monthly.registration_month IS 'Registration month of the clients, YYYYMM; 0 for clients registered before the first month of dwh.dim_date.';
