@@ -53,7 +53,9 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresWa
     max: options.poolSize ?? 4,
     types,
     connectionTimeoutMillis: 5_000,
-    ...(options.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
+    // The dashboards' queries are short: JIT compilation took 109 of 498 ms of the active clients at full scale
+    // (measured), and switching it off took the KPI overview from 823-1,063 to 648-914 ms.
+    ...(options.readOnly ? { options: "-c default_transaction_read_only=on -c jit=off" } : {}),
   });
   pool.on("error", () => {}); // idle-client errors surface on the next query instead of crashing the process
   const location = redactedUrl(options.url);
