@@ -222,9 +222,14 @@ export function dailyAndMonthlyFrom(
   if (months.length === 0) return `${tables.daily} AS ${alias}`;
   const days = parts.flatMap((part) => part.days);
   const monthly = months.map((m) => `month_key BETWEEN ${p.int(m.from)} AND ${p.int(m.to)}`);
-  const daily = days.map((d) => `date_key BETWEEN ${p.int(d.fromKey)} AND ${p.int(d.toKey)}`);
+  // A branch per run of days: under one OR, PostgreSQL scanned the index over the whole span of the runs (full
+  // scale, the default overview's two periods: 1.16M daily rows read for 367k, 546 of its 728 ms).
+  const daily = days.map(
+    (d) =>
+      `UNION ALL SELECT ${tables.fields} FROM ${tables.daily} WHERE date_key BETWEEN ${p.int(d.fromKey)} AND ${p.int(d.toKey)}`,
+  );
   return `(SELECT ${tables.fields} FROM ${tables.monthly} WHERE ${monthly.join(" OR ")}
-    ${daily.length > 0 ? `UNION ALL SELECT ${tables.fields} FROM ${tables.daily} WHERE ${daily.join(" OR ")}` : ""}
+    ${daily.join("\n    ")}
   ) AS ${alias}`;
 }
 
