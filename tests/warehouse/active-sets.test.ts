@@ -9,6 +9,7 @@ import { BinaryCopyWriter } from "../../src/warehouse/postgres/binary-copy.ts";
 import type { PostgresWarehouse } from "../../src/warehouse/postgres/postgres-warehouse.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tinyInput } from "../serve/fixtures.ts";
+import { busiestPlace } from "../support/busiest-place.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
 
 /** The groups' attributes, alias a, as the dashboards break active clients down by them. */
@@ -137,12 +138,7 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
   });
 
   it("count the distinct clients of any ranges, channel or service, filters and breakdown as the facts do", async () => {
-    const [place] = await wh.query<{ client_type: string; country_code: string; region_name: string }>(
-      `SELECT c.client_type, g.country_code, g.region_name FROM dwh.fact_daily_client_summary AS s
-         JOIN dwh.dim_client AS c ON c.client_key = s.client_key
-         JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
-        GROUP BY 1, 2, 3 ORDER BY COUNT(*) DESC LIMIT 1`,
-    );
+    const place = await busiestPlace(wh);
     const [channel] = await wh.query<{ key: number; code: string }>(
       "SELECT channel_key AS key, channel_code AS code FROM dwh.dim_channel WHERE channel_code = 'USSD'",
     );

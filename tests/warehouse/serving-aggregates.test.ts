@@ -9,6 +9,7 @@ import { checkServedSchema } from "../../src/serve/schema-check.ts";
 import { refreshServingAggregates } from "../../src/warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tinyInput } from "../serve/fixtures.ts";
+import { busiestPlace } from "../support/busiest-place.ts";
 import { createTestDatabase, ENGINES_UNDER_TEST, type TestDatabase } from "../support/engines.ts";
 
 /** The KPI aggregate recomputed from the facts, minus the stored one, and the other way round: no rows. */
@@ -206,12 +207,7 @@ for (const engine of ENGINES_UNDER_TEST) {
     });
 
     it("counts distinct active clients over any range as the daily summary does", async () => {
-      const [types] = await wh.query<{ client_type: string; country_code: string; region_name: string }>(
-        `SELECT c.client_type, g.country_code, g.region_name FROM dwh.fact_daily_client_summary AS s
-           JOIN dwh.dim_client AS c ON c.client_key = s.client_key
-           JOIN dwh.dim_geography AS g ON g.geography_key = s.geography_key
-          GROUP BY 1, 2, 3 ORDER BY COUNT(*) DESC LIMIT 1`,
-      );
+      const types = await busiestPlace(wh);
       const cases: [Filters, number, number][] = [
         [{ from: "", to: "" }, 20250101, 20251231],
         [{ from: "", to: "" }, 20241117, 20241117],
