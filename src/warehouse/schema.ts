@@ -23,6 +23,7 @@ export const SERVING_TABLES = [
   "agg_client_monthly",
   "agg_cohort_monthly",
   "agg_client_registrations",
+  "agg_facet_leaders",
   "agg_segment_summary",
   "agg_segment_migration",
   "agg_daily_scores",

@@ -366,14 +366,14 @@ function activitySelect(
  */
 export async function refreshServingAggregates(
   tx: Warehouse,
-  options: { all?: boolean; statementSize?: StatementSize } = {},
+  options: { all?: boolean; statementSize?: StatementSize; facetLeaders?: number } = {},
 ): Promise<ServingRefresh> {
   return traced("serving aggregates", () => refresh(tx, options));
 }
 
 async function refresh(
   tx: Warehouse,
-  options: { all?: boolean; statementSize?: StatementSize },
+  options: { all?: boolean; statementSize?: StatementSize; facetLeaders?: number },
 ): Promise<ServingRefresh> {
   const size = options.statementSize ?? STATEMENT_SIZE;
   const [span] = await tx.query<{ first_date: string; days: number; first_key: number }>(
@@ -454,15 +454,69 @@ async function refresh(
       INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth, clientMonths)}`);
   });
   await traced("serving aggregates: client registrations", () => tx.exec(REGISTRATIONS_REFRESH));
+  await traced("serving aggregates: facet leaders", () =>
+    facetLeaders(tx, touchedMonths, batches, div, options.facetLeaders ?? FACET_LEADERS),
+  );
   await traced("serving aggregates: client days", () =>
     clientDays(tx, full, touchedDays, size, div, firstDate, days, clientMonths),
   );
   await refreshActiveSets(tx, full ? { full } : { full, touchedDays });
   if (tx.engine === "postgres")
     await tx.exec(
-      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly; ANALYZE dwh.agg_client_registrations",
+      "ANALYZE dwh.agg_daily_kpi; ANALYZE dwh.agg_monthly_kpi; ANALYZE dwh.agg_client_days; ANALYZE dwh.agg_client_monthly; ANALYZE dwh.agg_cohort_monthly; ANALYZE dwh.agg_client_registrations; ANALYZE dwh.agg_facet_leaders",
     );
   return { full };
+}
+
+/** Leading clients kept per month, channel or service, and order in dwh.agg_facet_leaders. */
+export const FACET_LEADERS = 1000;
+
+/**
+ * Rewrites dwh.agg_facet_leaders for the months matching `months` (a condition on month_key), batch by batch,
+ * keeping `leaders` per month, channel or service, and order (tests keep fewer).
+ */
+async function facetLeaders(
+  tx: Warehouse,
+  months: string,
+  batches: readonly number[][],
+  div: string,
+  leaders: number,
+) {
+  await tx.exec(`DELETE FROM dwh.agg_facet_leaders WHERE ${months}`);
+  for (const batch of batches)
+    await tx.exec(`INSERT INTO dwh.agg_facet_leaders (${FACET_LEADER_COLUMNS})
+      ${facetLeadersSelect(inMonths("f.date_key", div, batch), div, leaders)}`);
+}
+
+const FACET_LEADER_COLUMNS =
+  "month_key, channel_key, service_key, client_id, transactions, value, fees, value_rank, transactions_rank, fees_rank";
+
+/** Each client's month totals through each channel and in each service of the facts matching `where`, ranked. */
+function facetLeadersSelect(where: string, div: string, leaders: number): string {
+  const success = "st.status_group = 'success'";
+  const rank = (measure: string) =>
+    `CAST(ROW_NUMBER() OVER (PARTITION BY month_key, channel_key, service_key ORDER BY ${measure} DESC, client_id) AS INTEGER)`;
+  const sums = "CAST(SUM(transactions) AS BIGINT), SUM(value), SUM(fees)";
+  return `
+    WITH per_client AS (
+      SELECT f.date_key ${div} 100 AS month_key, f.client_id, f.channel_key, f.service_key, COUNT(*) AS transactions,
+             SUM(CASE WHEN ${success} THEN f.amount ELSE 0 END) AS value,
+             SUM(CASE WHEN ${success} THEN f.fee ELSE 0 END) AS fees
+        FROM dwh.fact_transactions AS f JOIN dwh.dim_transaction_status AS st ON st.status_key = f.status_key
+       WHERE ${where}
+       GROUP BY f.date_key ${div} 100, f.client_id, f.channel_key, f.service_key),
+    facets AS (
+      SELECT month_key, client_id, channel_key, CAST(0 AS SMALLINT) AS service_key, ${sums} AS t
+        FROM per_client GROUP BY month_key, client_id, channel_key
+      UNION ALL
+      SELECT month_key, client_id, CAST(0 AS SMALLINT), service_key, ${sums}
+        FROM per_client GROUP BY month_key, client_id, service_key),
+    ranked AS (
+      SELECT month_key, channel_key, service_key, client_id, transactions, value, fees,
+             ${rank("value")} AS value_rank, ${rank("transactions")} AS transactions_rank, ${rank("fees")} AS fees_rank
+        FROM facets AS x (month_key, client_id, channel_key, service_key, transactions, value, fees))
+    SELECT ${FACET_LEADER_COLUMNS} FROM ranked
+     WHERE value_rank <= ${leaders} OR transactions_rank <= ${leaders} OR fees_rank <= ${leaders}`;
 }
 
 /** dwh.agg_client_registrations rebuilt whole from the current client versions (a second at full scale). */
@@ -538,9 +592,26 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     `SELECT NOT EXISTS (SELECT 1 FROM dwh.agg_client_registrations) AS missing`,
   );
   if (registrations?.missing) await tx.exec(REGISTRATIONS_REFRESH);
-  const activity = (await backfillActivityMonths(tx)) || registrations?.missing === true;
+  const leaders = await backfillFacetLeaders(tx);
+  const activity = (await backfillActivityMonths(tx)) || registrations?.missing === true || leaders;
   if (await activeSetsBuilt(tx)) return activity;
   await refreshActiveSets(tx, { full: true });
+  return true;
+}
+
+/** Builds dwh.agg_facet_leaders of every month when it is empty and facts are loaded; says whether it did. */
+async function backfillFacetLeaders(tx: Warehouse): Promise<boolean> {
+  const [state] = await tx.query<{ missing: boolean }>(
+    "SELECT NOT EXISTS (SELECT 1 FROM dwh.agg_facet_leaders) AS missing",
+  );
+  if (!state?.missing) return false;
+  const div = tx.engine === "duckdb" ? "//" : "/";
+  const months = `SELECT DISTINCT date_key ${div} 100 FROM dwh.dim_date`;
+  if (tx.engine === "postgres") await tx.exec("SET LOCAL work_mem = '64MB'");
+  const batches = await monthBatches(tx, div, months, STATEMENT_SIZE.summaryRows);
+  await traced("serving aggregates: facet leaders", () =>
+    facetLeaders(tx, "TRUE", batches, div, FACET_LEADERS),
+  );
   return true;
 }
 

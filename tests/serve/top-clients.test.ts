@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Filters, resolveFilters } from "../../src/serve/filters.ts";
-import { TOP_CLIENT_ORDERS, type TopClientOrder, topClients } from "../../src/serve/queries/top-clients.ts";
+import {
+  facetRanking,
+  TOP_CLIENT_ORDERS,
+  type TopClientOrder,
+  topClients,
+} from "../../src/serve/queries/top-clients.ts";
 import { loadReference, type Reference } from "../../src/serve/reference.ts";
+import { FACET_LEADERS, refreshServingAggregates } from "../../src/warehouse/serving-aggregates.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { busiestPlace } from "../support/busiest-place.ts";
 import { ENGINES_UNDER_TEST } from "../support/engines.ts";
@@ -132,27 +138,71 @@ for (const engine of ENGINES_UNDER_TEST) {
         transactions: "COUNT(*)",
         fees: "SUM(CASE WHEN st.status_group = 'success' THEN t.fee ELSE 0 END)",
       };
+      /** The ranking the slow way: every client's sums of the transactions over the period. */
+      const transactionRanking = (
+        filters: Filters,
+        params: { service?: string; channel?: string; country?: string },
+        order: TopClientOrder,
+        limit: number,
+      ) =>
+        wh.query<{ client_id: string; measure: string | number }>(
+          `SELECT t.client_id, ${measures[order]} AS measure FROM dwh.fact_transactions AS t
+             JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
+             JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
+             JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
+             JOIN dwh.dim_geography AS g ON g.geography_key = t.geography_key
+            WHERE t.date_key BETWEEN ${filters.from.replaceAll("-", "")} AND ${filters.to.replaceAll("-", "")}
+              AND sv.service_code = COALESCE($1, sv.service_code) AND ch.channel_code = COALESCE($2, ch.channel_code)
+              AND g.country_code = COALESCE($3, g.country_code)
+            GROUP BY t.client_id ORDER BY 2 DESC, t.client_id LIMIT ${limit}`,
+          [params.service ?? null, params.channel ?? null, params.country ?? null],
+        );
+      const busiest = await busiestPlace(wh);
       const cases = [
         { service: "MERCHANT_PAYMENT" },
         { channel: "USSD", from: "2024-01-01", to: "2025-12-31" },
         { service: "AGENT_CASH_OUT", channel: "AGENT_POS", from: "2025-02-10", to: "2025-05-20" },
+        { channel: "AGENT_POS", from: "2025-02-10", to: "2025-05-20" },
+        { service: "MERCHANT_PAYMENT", country: busiest?.country_code, from: "2024-03-15", to: "2024-09-30" },
       ];
       let compared = 0;
+      // Each month's leading clients of a channel or service: all of them at the default 1,000, then 3 (the ETL
+      // rebuilt with fewer), so that the ranking bounds the clients left out and reads its candidates in batches.
+      // Rankings decided from the leaders, per number kept.
+      const decided = new Map<number, number>();
+      for (const [kept, firstBatch] of [
+        [FACET_LEADERS, 64],
+        [3, 1],
+        [3, 4],
+      ] as const) {
+        if (kept !== FACET_LEADERS)
+          await wh.transaction((tx) => refreshServingAggregates(tx, { all: true, facetLeaders: kept }));
+        for (const params of cases) {
+          const filters = resolveFilters(params, reference);
+          for (const order of TOP_CLIENT_ORDERS)
+            for (const limit of [1, 12]) {
+              const expected = await transactionRanking(filters, params, order, limit);
+              const ranked = await facetRanking(wh, filters, order, limit, firstBatch, kept);
+              if (ranked === null) continue;
+              decided.set(kept, (decided.get(kept) ?? 0) + 1);
+              expect(
+                ranked.map((r) => [String(r.client_id), Number(r[order])]),
+                `${JSON.stringify(params)} by ${order}, ${limit}, ${kept} leaders, batches from ${firstBatch}`,
+              ).toEqual(expected.map((r) => [r.client_id, Number(r.measure)]));
+            }
+        }
+      }
+      // All of them when every client leads (but under a channel and a service at once); with 3 leaders, those whose
+      // last is above the bound of the clients left out.
+      expect(decided.get(FACET_LEADERS)).toBe(4 * TOP_CLIENT_ORDERS.length * 2);
+      expect(decided.get(3)).toBeGreaterThanOrEqual(8);
+      await wh.transaction((tx) => refreshServingAggregates(tx, { all: true }));
       for (const params of cases) {
         const filters = resolveFilters(params, reference);
         for (const order of TOP_CLIENT_ORDERS) {
           for (const limit of [1, 12, 40]) {
             const label = `${JSON.stringify(params)} by ${order}, ${limit}`;
-            const expected = await wh.query<{ client_id: string; measure: string | number }>(
-              `SELECT t.client_id, ${measures[order]} AS measure FROM dwh.fact_transactions AS t
-                 JOIN dwh.dim_transaction_status AS st ON st.status_key = t.status_key
-                 JOIN dwh.dim_service AS sv ON sv.service_key = t.service_key
-                 JOIN dwh.dim_channel AS ch ON ch.channel_key = t.channel_key
-                WHERE t.date_key BETWEEN ${filters.from.replaceAll("-", "")} AND ${filters.to.replaceAll("-", "")}
-                  AND sv.service_code = COALESCE($1, sv.service_code) AND ch.channel_code = COALESCE($2, ch.channel_code)
-                GROUP BY t.client_id ORDER BY 2 DESC, t.client_id LIMIT ${limit}`,
-              [params.service ?? null, params.channel ?? null],
-            );
+            const expected = await transactionRanking(filters, params, order, limit);
             const ranked = await topClients(wh, filters, order, limit, reference);
             expect(
               ranked.map((c) => [c.clientId, Number(order === "transactions" ? c.transactions : c[order])]),

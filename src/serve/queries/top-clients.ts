@@ -1,3 +1,4 @@
+import { FACET_LEADERS } from "../../warehouse/serving-aggregates.ts";
 import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import { clientVersions, topClientsByVersions } from "../client-versions.ts";
 import { addMonths } from "../dates.ts";
@@ -18,7 +19,6 @@ import {
   kpiSelect,
   kpisFrom,
   SqlParams,
-  SUMMARY_COLUMNS,
 } from "../sql.ts";
 import { clientLevelSource } from "./kpi.ts";
 
@@ -58,6 +58,8 @@ export async function topClients(
   firstRoundRows = Math.max(FIRST_ROUND_ROWS, 4 * limit),
   /** Rows per month and order the leading rows hold on DuckDB (tests lower it to read past them). */
   leadingRows = LEADING_ROWS,
+  /** Leading clients per month and channel or service the ETL kept (tests keep fewer). */
+  facetLeaders = FACET_LEADERS,
 ): Promise<TopClient[]> {
   let ranked: Row[] | null = null;
   if (!needsTransactions(filters)) {
@@ -69,7 +71,7 @@ export async function topClients(
     const leaders = unfiltered ? await monthLeaders(wh, leadingRows) : null;
     for (let rows = firstRoundRows; ranked === null && rows <= MAX_ROUND_ROWS; rows *= 8)
       ranked = await thresholdRound(wh, filters, order, limit, rows, leaders);
-  }
+  } else ranked = await facetRanking(wh, filters, order, limit, firstRoundRows, facetLeaders);
   ranked ??= await rankAll(wh, filters, order, limit);
   return describe(wh, ranked, reference);
 }
@@ -121,17 +123,36 @@ async function thresholdRound(
   const candidates = [...new Set(read.map((r) => r.client_id))];
   if (candidates.length === 0) return complete ? [] : null;
   if (candidates.length > MAX_CANDIDATES) return null;
+  const exact = await exactRanking(wh, filters, order, candidates, leading?.versions);
+  const last = exact[limit - 1];
+  if (complete || (last !== undefined && Number(last[order]) > threshold)) return exact.slice(0, limit);
+  return null;
+}
+
+/** The candidates' exact KPIs over the period under the filters, best first (by the ranked measure, then id). */
+async function exactRanking(
+  wh: Warehouse,
+  filters: Filters,
+  order: TopClientOrder,
+  candidates: readonly string[],
+  leadingVersions?: string,
+): Promise<Row[]> {
   const q = new SqlParams();
-  const exactWhere = filterConditions(q, filters, SUMMARY_COLUMNS("x"), range);
+  const exactWhere = filterConditions(
+    q,
+    filters,
+    kpiColumns(clientLevelSource(filters), "x"),
+    rangeOf(filters),
+  );
   // A join to the candidates rather than an IN list: both engines hash it, after the filters' joins.
-  const exact = await wh.query(
+  return wh.query(
     wh.engine === "duckdb"
       ? rankingSelect(
           filters,
           order,
           exactWhere,
           null,
-          `JOIN (VALUES ${(await candidateVersions(wh, candidates, leading?.versions))
+          `JOIN (VALUES ${(await candidateVersions(wh, candidates, leadingVersions))
             .map((v) => `(${q.key(v.client_key)}, ${q.add(v.client_id)}, ${q.key(v.current_key)})`)
             .join(", ")}) AS k (client_key, client_id, current_key)
              ON k.client_key = x.client_key`,
@@ -147,8 +168,67 @@ async function thresholdRound(
         ),
     q.values,
   );
-  const last = exact[limit - 1];
-  if (complete || (last !== undefined && Number(last[order]) > threshold)) return exact.slice(0, limit);
+}
+
+/**
+ * Under one channel or one service (and no segment): the threshold algorithm over each month's leading clients
+ * of that channel or service (dwh.agg_facet_leaders). A client has, in a month, at most its total there when it
+ * leads, else the month's last leading total (none when the month's clients all lead); the candidates are taken by
+ * that bound, best first, and their exact KPIs read from the facts until the last of the `limit` best is above
+ * the bound of every client not read. Null when it cannot decide within MAX_CANDIDATES.
+ */
+export async function facetRanking(
+  wh: Warehouse,
+  filters: Filters,
+  order: TopClientOrder,
+  limit: number,
+  firstBatch: number,
+  kept: number,
+): Promise<Row[] | null> {
+  if (filters.segment !== undefined || (filters.channel === undefined) === (filters.service === undefined))
+    return null;
+  const range = rangeOf(filters);
+  const months: number[] = [];
+  for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))
+    months.push(m);
+  const p = new SqlParams();
+  const leaders = await wh.query<{ month_key: number; client_id: string; total: string | number; r: number }>(
+    `SELECT month_key, client_id, ${order} AS total, ${order}_rank AS r FROM dwh.agg_facet_leaders
+      WHERE channel_key = ${p.int(filters.channel?.key ?? 0)} AND service_key = ${p.int(filters.service?.key ?? 0)}
+        AND month_key BETWEEN ${p.int(months[0] ?? 0)} AND ${p.int(months.at(-1) ?? 0)}
+        AND ${order}_rank <= ${p.int(kept)}`,
+    p.values,
+  );
+  const floor = new Map<number, number>();
+  const known = new Map<string, Map<number, number>>();
+  for (const row of leaders) {
+    const month = Number(row.month_key);
+    if (Number(row.r) === kept) floor.set(month, Number(row.total));
+    const totals = known.get(row.client_id) ?? new Map<number, number>();
+    totals.set(month, Number(row.total));
+    known.set(row.client_id, totals);
+  }
+  const unseen = months.reduce((sum, m) => sum + (floor.get(m) ?? 0), 0);
+  const candidates = [...known].map(([id, totals]) => ({
+    id,
+    bound: months.reduce((sum, m) => sum + (totals.get(m) ?? floor.get(m) ?? 0), 0),
+  }));
+  candidates.sort((a, b) => b.bound - a.bound);
+  let exact: Row[] = [];
+  for (let done = 0, size = firstBatch; done < candidates.length || exact.length === 0; size *= 8) {
+    if (done >= MAX_CANDIDATES) return null;
+    const next = candidates.slice(done, done + size).map((c) => c.id);
+    done += next.length;
+    if (next.length > 0) exact = [...exact, ...(await exactRanking(wh, filters, order, next))];
+    exact.sort(
+      (a, b) => Number(b[order]) - Number(a[order]) || (String(a.client_id) < String(b.client_id) ? -1 : 1),
+    );
+    const bound = Math.max(unseen, candidates[done]?.bound ?? 0);
+    const last = exact[limit - 1];
+    if (done >= candidates.length && unseen === 0) return exact.slice(0, limit);
+    if (last !== undefined && Number(last[order]) > bound) return exact.slice(0, limit);
+    if (next.length === 0) return null;
+  }
   return null;
 }
 
