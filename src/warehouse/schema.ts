@@ -23,19 +23,19 @@ export const SERVING_TABLES = [
   "agg_client_monthly",
   "agg_cohort_monthly",
   "agg_client_registrations",
-  "agg_facet_leaders",
   "agg_segment_summary",
   "agg_segment_migration",
   "agg_daily_scores",
   "agg_monthly_scores",
   "agg_activity_calendar",
 ] as const;
-/** Dashboard aggregates of PostgreSQL alone (src/warehouse/active-sets.ts). */
+/** Dashboard aggregates of PostgreSQL alone (src/warehouse/active-sets.ts, serving-aggregates.ts). */
 export const POSTGRES_SERVING_TABLES = [
   "agg_active_groups",
   "agg_active_members",
   "agg_active_cohorts",
   "agg_active_sets",
+  "agg_facet_leaders",
 ] as const;
 /** The dashboard aggregates of an engine. */
 export function servingTablesOf(engine: Engine): readonly string[] {
@@ -62,6 +62,7 @@ const MODELS: readonly Model[] = [
   { name: "foreign_keys", engines: ["postgres"] },
   { name: "indexes", engines: ["postgres"] },
   { name: "active_sets", engines: ["postgres"] },
+  { name: "facet_leaders", engines: ["postgres"] },
   { name: "comments" },
 ];
 

@@ -170,11 +170,13 @@ for (const engine of ENGINES_UNDER_TEST) {
       // rebuilt with fewer), so that the ranking bounds the clients left out and reads its candidates in batches.
       // Rankings decided from the leaders, per number kept.
       const decided = new Map<number, number>();
-      for (const [kept, firstBatch] of [
-        [FACET_LEADERS, 64],
-        [3, 1],
-        [3, 4],
-      ] as const) {
+      for (const [kept, firstBatch] of engine === "postgres"
+        ? ([
+            [FACET_LEADERS, 64],
+            [3, 1],
+            [3, 4],
+          ] as const)
+        : []) {
         if (kept !== FACET_LEADERS)
           await wh.transaction((tx) => refreshServingAggregates(tx, { all: true, facetLeaders: kept }));
         for (const params of cases) {
@@ -194,8 +196,13 @@ for (const engine of ENGINES_UNDER_TEST) {
       }
       // All of them when every client leads (but under a channel and a service at once); with 3 leaders, those whose
       // last is above the bound of the clients left out.
-      expect(decided.get(FACET_LEADERS)).toBe(4 * TOP_CLIENT_ORDERS.length * 2);
-      expect(decided.get(3)).toBeGreaterThanOrEqual(8);
+      if (engine === "postgres") {
+        expect(decided.get(FACET_LEADERS)).toBe(4 * TOP_CLIENT_ORDERS.length * 2);
+        expect(decided.get(3)).toBeGreaterThanOrEqual(8);
+      } else
+        expect(
+          await facetRanking(wh, resolveFilters(cases[0] ?? {}, reference), "value", 12, 64, 1000),
+        ).toBeNull();
       await wh.transaction((tx) => refreshServingAggregates(tx, { all: true }));
       for (const params of cases) {
         const filters = resolveFilters(params, reference);

@@ -171,7 +171,7 @@ async function exactRanking(
 }
 
 /**
- * Under one channel or one service (and no segment): the threshold algorithm over each month's leading clients
+ * PostgreSQL, under one channel or one service (and no segment): the threshold algorithm over each month's leading clients
  * of that channel or service (dwh.agg_facet_leaders). A client has, in a month, at most its total there when it
  * leads, else the month's last leading total (none when the month's clients all lead); the candidates are taken by
  * that bound, best first, and their exact KPIs read from the facts until the last of the `limit` best is above
@@ -185,8 +185,8 @@ export async function facetRanking(
   firstBatch: number,
   kept: number,
 ): Promise<Row[] | null> {
-  if (filters.segment !== undefined || (filters.channel === undefined) === (filters.service === undefined))
-    return null;
+  const oneFacet = (filters.channel === undefined) !== (filters.service === undefined);
+  if (wh.engine !== "postgres" || filters.segment !== undefined || !oneFacet) return null;
   const range = rangeOf(filters);
   const months: number[] = [];
   for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))

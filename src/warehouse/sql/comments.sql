@@ -335,17 +335,6 @@ COMMENT ON COLUMN dwh.agg_client_monthly.app_days IS 'Days of the month the clie
 COMMENT ON COLUMN dwh.agg_client_monthly.web_days IS 'Days of the month the client was active under this row through the WEB channel (bits as active_days), for the cohorts under a channel filter.';
 COMMENT ON COLUMN dwh.agg_client_monthly.api_days IS 'Days of the month the client was active under this row through the API channel (bits as active_days), for the cohorts under a channel filter.';
 COMMENT ON COLUMN dwh.agg_client_monthly.agent_pos_days IS 'Days of the month the client was active under this row through the AGENT_POS channel (bits as active_days), for the cohorts under a channel filter.';
-COMMENT ON TABLE dwh.agg_facet_leaders IS 'Dashboard aggregate: each month''s first 1,000 clients through each channel and in each service by value, transactions and fees, for the top clients under a channel or service filter.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.month_key IS 'Month, YYYYMM.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.channel_key IS 'The channel (dim_channel.channel_key) the totals are of; 0 for a service''s.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.service_key IS 'The service (dim_service.service_key) the totals are of; 0 for a channel''s.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.client_id IS 'Business key of the client (dim_client.client_id).';
-COMMENT ON COLUMN dwh.agg_facet_leaders.transactions IS 'The client''s transactions of the month through that channel or in that service.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.value IS 'Amount of those that succeeded.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.fees IS 'Fees of those that succeeded.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.value_rank IS 'The client''s rank by value among the month''s clients of that channel or service, from 1.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.transactions_rank IS 'The same by transactions.';
-COMMENT ON COLUMN dwh.agg_facet_leaders.fees_rank IS 'The same by fees.';
 COMMENT ON TABLE dwh.agg_client_registrations IS 'Dashboard aggregate: the current client versions per registration month, region and client type (the cohort sizes), rebuilt by each ETL batch.';
 COMMENT ON COLUMN dwh.agg_client_registrations.registration_month IS 'Month the clients registered in, YYYYMM.';
 COMMENT ON COLUMN dwh.agg_client_registrations.country_code IS 'ISO country code of the clients'' current versions.';

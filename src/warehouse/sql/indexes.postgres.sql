@@ -32,4 +32,3 @@ CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_tx    ON dwh.agg_client_monthly
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_fees  ON dwh.agg_client_monthly (month_key, month_fees DESC);
 -- The cohort sizes' last month: the current clients registered in it up to the period's end.
 CREATE INDEX IF NOT EXISTS ix_dim_client_registration ON dwh.dim_client (registration_date) WHERE is_current;
-CREATE INDEX IF NOT EXISTS ix_agg_facet_leaders ON dwh.agg_facet_leaders (channel_key, service_key, month_key);

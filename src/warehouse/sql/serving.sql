@@ -148,23 +148,6 @@ CREATE TABLE IF NOT EXISTS dwh.agg_cohort_monthly (
   clients            BIGINT         NOT NULL
 );
 
--- Each month's leading clients through each channel (service_key 0) and in each service (channel_key 0): the
--- first 1,000 by value, by transactions and by fees, with their month's totals there and their rank in each order.
--- Top clients under a channel or service filter read them instead of ranking every client's transactions: a
--- client left out of a month has at most the 1,000th total of that month there.
-CREATE TABLE IF NOT EXISTS dwh.agg_facet_leaders (
-  month_key          INTEGER        NOT NULL,
-  channel_key        SMALLINT       NOT NULL,
-  service_key        SMALLINT       NOT NULL,
-  client_id          VARCHAR        NOT NULL,
-  transactions       BIGINT         NOT NULL,
-  value              DECIMAL(18, 2) NOT NULL,
-  fees               DECIMAL(18, 2) NOT NULL,
-  value_rank         INTEGER        NOT NULL,
-  transactions_rank  INTEGER        NOT NULL,
-  fees_rank          INTEGER        NOT NULL
-);
-
 -- The current clients per registration month, region and client type: the sizes of the cohort chart, which
 -- reads the last month's registrations up to its end date from dim_client (a scan of its 4.3M versions took
 -- 1-2.7 s on PostgreSQL at full scale). Rebuilt whole by each ETL batch.
