@@ -55,10 +55,16 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
     ],
   ];
   if (wh.engine === "postgres")
-    outdated.push([
-      "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_active_groups)",
-      "facts without their sets of active clients (dwh.agg_active_sets …)",
-    ]);
+    outdated.push(
+      [
+        "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_active_groups)",
+        "facts without their sets of active clients (dwh.agg_active_sets …)",
+      ],
+      [
+        "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_facet_leaders)",
+        "facts without their leading clients per channel and service (dwh.agg_facet_leaders)",
+      ],
+    );
   for (const [rows, what] of outdated) {
     let lacking: boolean;
     try {

@@ -250,5 +250,15 @@ describe.runIf(ENGINES_UNDER_TEST.includes("postgres"))("PostgreSQL's sets of ac
     expect(steps).toContain("dwh dashboard aggregates (built once)");
     expect(await setRows(wh)).toEqual(before);
     await expect(checkServedSchema(wh)).resolves.toBeUndefined();
+
+    // The leading clients per channel and service, too, are asked for and built once.
+    const leaders = "SELECT COUNT(*) AS n, SUM(value) AS v FROM dwh.agg_facet_leaders";
+    const [kept] = await wh.query<{ n: number }>(leaders);
+    expect(Number(kept?.n)).toBeGreaterThan(1000);
+    await wh.exec("DELETE FROM dwh.agg_facet_leaders");
+    await expect(checkServedSchema(wh)).rejects.toThrow("dwh.agg_facet_leaders");
+    await initWarehouse(wh, () => {});
+    expect(await wh.query(leaders)).toEqual([kept]);
+    await expect(checkServedSchema(wh)).resolves.toBeUndefined();
   });
 });
