@@ -338,8 +338,9 @@ async function cohortBitmaps(
 
 /**
  * Active clients per (cohort, month of the period): the months the period holds whole from
- * dwh.agg_cohort_monthly, the partial ones (and every month under a segment or channel filter, which the
- * aggregate does not know) from the activity bits, one mask per month.
+ * dwh.agg_cohort_monthly, the partial ones (and every month under a segment, channel or service filter, which
+ * the aggregate does not know) from PostgreSQL's sets of active clients, or else the activity bits, one mask per
+ * month.
  */
 async function cohortActivity(
   wh: Warehouse,

@@ -46,7 +46,8 @@ const MAX_CANDIDATES = 20_000;
  * client rows: each month's rows are read in order of the client's whole-month total (an index scan on
  * PostgreSQL), the exact totals of the clients read so far come from the daily summary, and the ranking
  * stops once the last of the `limit` best is above what any unread client can reach (the sum over the
- * months of the smallest total read in each). Filters on services or channels rank over the transactions.
+ * months of the smallest total read in each). Under a service or channel filter, PostgreSQL ranks each month's
+ * leading clients of it (facetRanking); otherwise, or when that cannot decide, the transactions are ranked.
  */
 export async function topClients(
   wh: Warehouse,
