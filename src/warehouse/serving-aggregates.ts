@@ -567,8 +567,8 @@ async function clientDays(
  * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
  * KPI and client rows, the activity in plain word columns, the client months' channel days): all of them are
  * rebuilt when any is empty, or the channel days are missing, while facts are loaded, the activity rows alone
- * when they lack their months or channel months, PostgreSQL's sets of active clients alone when they were never
- * built; a no-op otherwise.
+ * when they lack their months or channel months; the registrations per month, PostgreSQL's facet leaders and its
+ * sets of active clients, each alone, when they were never built; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const rebuilt = [
