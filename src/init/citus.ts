@@ -19,11 +19,20 @@ export const CITUS_LAYOUT: CitusLayout = {
     "agg_activity_calendar",
     "agg_segment_summary",
     "agg_segment_migration",
+    "agg_client_registrations",
+    "agg_active_groups",
+    "agg_active_cohorts",
   ],
   // The durable client_id, not the SCD2 client_key, so that per-client windows across versions stay on one node.
   colocated: {
     column: "client_id",
-    tables: [...FACT_TABLES, "client_segments", "agg_client_days", "agg_client_monthly"],
+    tables: [
+      ...FACT_TABLES,
+      "client_segments",
+      "agg_client_days",
+      "agg_client_monthly",
+      "agg_active_members",
+    ],
   },
   // They carry no client_id. Scores sharded by transaction: their joins to fact_transactions are
   // repartitioned. The KPI aggregates by day, the cohorts by month: the dashboards only join them to
@@ -35,6 +44,8 @@ export const CITUS_LAYOUT: CitusLayout = {
     { table: "agg_daily_scores", column: "date_key" },
     { table: "agg_monthly_scores", column: "date_key" },
     { table: "agg_cohort_monthly", column: "month_key" },
+    { table: "agg_active_sets", column: "period_key" },
+    { table: "agg_facet_leaders", column: "month_key" },
   ],
 };
 
