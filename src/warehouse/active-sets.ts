@@ -8,7 +8,7 @@ import type { Warehouse } from "./warehouse.ts";
  * PostgreSQL's sets of active clients (active_sets.postgres.sql): per day and month, (region, client type)
  * group, and channel or service, the clients with a transaction, as bit strings the dashboards OR together.
  * A client active under one group alone has a bit in that group's strings, numbered by registration date; a
- * client active under several (7.5 % at full scale) has a shared id, listed in an integer array instead, so
+ * client active under several (105,556 of the 2.72M at full scale) has a shared id, listed in an integer array instead, so
  * that it counts once. Built from the facts and, for the shared clients, the group of their summary rows
  * (the client version valid at the day's end, as agg_client_days has it).
  */
@@ -52,7 +52,7 @@ export async function refreshActiveSets(tx: Warehouse, options: { full: boolean;
     for (const month of months) await traced(`active sets: ${month}`, () => writeMonth(tx, layout, month));
     await tx.exec("DROP TABLE shared_versions");
     await tx.exec(
-      "ANALYZE dwh.agg_active_groups; ANALYZE dwh.agg_active_members; ANALYZE dwh.agg_active_sets",
+      "ANALYZE dwh.agg_active_groups; ANALYZE dwh.agg_active_members; ANALYZE dwh.agg_active_cohorts; ANALYZE dwh.agg_active_sets",
     );
   });
 }
