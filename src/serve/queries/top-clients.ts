@@ -2,7 +2,7 @@ import { FACET_LEADERS } from "../../warehouse/serving-aggregates.ts";
 import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import { clientVersions, topClientsByVersions } from "../client-versions.ts";
 import { addMonths } from "../dates.ts";
-import { type Filters, needsTransactions, rangeOf } from "../filters.ts";
+import { type DateRange, type Filters, needsTransactions, rangeOf } from "../filters.ts";
 import {
   candidateVersionsSql,
   LEADING_ROWS,
@@ -90,9 +90,7 @@ async function thresholdRound(
   leaders: MonthLeaders | null,
 ): Promise<Row[] | null> {
   const range = rangeOf(filters);
-  const months: number[] = [];
-  for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))
-    months.push(m);
+  const months = monthsOf(range);
   const p = new SqlParams();
   const where = filterConditions(p, filters, CLIENT_MONTH_COLUMNS, null);
   const leading = leaders !== null && rows <= leaders.rows ? leaders : null;
@@ -128,6 +126,14 @@ async function thresholdRound(
   const last = exact[limit - 1];
   if (complete || (last !== undefined && Number(last[order]) > threshold)) return exact.slice(0, limit);
   return null;
+}
+
+/** The months (YYYYMM) a range touches, in order. */
+function monthsOf(range: DateRange): number[] {
+  const months: number[] = [];
+  for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))
+    months.push(m);
+  return months;
 }
 
 /** The candidates' exact KPIs over the period under the filters, best first (by the ranked measure, then id). */
@@ -189,9 +195,7 @@ export async function facetRanking(
   const oneFacet = (filters.channel === undefined) !== (filters.service === undefined);
   if (wh.engine !== "postgres" || filters.segment !== undefined || !oneFacet) return null;
   const range = rangeOf(filters);
-  const months: number[] = [];
-  for (let m = Math.floor(range.fromKey / 100); m <= Math.floor(range.toKey / 100); m = addMonths(m, 1))
-    months.push(m);
+  const months = monthsOf(range);
   const p = new SqlParams();
   const leaders = await wh.query<{ month_key: number; client_id: string; total: string | number; r: number }>(
     `SELECT month_key, client_id, ${order} AS total, ${order}_rank AS r FROM dwh.agg_facet_leaders
