@@ -99,3 +99,25 @@ export async function monthLeaders(wh: Warehouse, rows = LEADING_ROWS): Promise<
   leaders.catch(() => entry.leaders.delete(rows));
   return leaders;
 }
+
+const facetBuilt = new WeakMap<Warehouse, { dataVersion: string; table: Promise<string> }>();
+
+/**
+ * DuckDB: the versions of the clients of dwh.agg_facet_leaders (client_key, client_id, current_key) in a temporary
+ * table, built on first use and again after an ETL batch (0.3-0.5 s at full scale, 544k versions), so that the
+ * facet ranking looks its candidates up there: 64 ids in dim_client's 4.3M took 65-70 ms. Undefined on PostgreSQL.
+ */
+export async function facetLeaderVersions(wh: Warehouse): Promise<string | undefined> {
+  if (wh.engine !== "duckdb") return undefined;
+  const version = await dataVersion(wh);
+  const cached = facetBuilt.get(wh);
+  if (cached?.dataVersion === version) return cached.table;
+  const table = "serve_facet_leader_versions";
+  const building = wh
+    .exec(`CREATE OR REPLACE TEMP TABLE ${table} AS
+      ${candidateVersionsSql("SELECT client_id FROM dwh.agg_facet_leaders")} ORDER BY c.client_id`)
+    .then(() => table);
+  facetBuilt.set(wh, { dataVersion: version, table: building });
+  building.catch(() => facetBuilt.delete(wh));
+  return building;
+}

@@ -53,18 +53,16 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
       "SELECT 1 FROM dwh.dim_client WHERE is_current AND NOT EXISTS (SELECT 1 FROM dwh.agg_client_registrations)",
       "clients without their registrations per month (dwh.agg_client_registrations)",
     ],
+    [
+      "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_facet_leaders)",
+      "facts without their leading clients per channel and service (dwh.agg_facet_leaders)",
+    ],
   ];
   if (wh.engine === "postgres")
-    outdated.push(
-      [
-        "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_active_groups)",
-        "facts without their sets of active clients (dwh.agg_active_sets …)",
-      ],
-      [
-        "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_facet_leaders)",
-        "facts without their leading clients per channel and service (dwh.agg_facet_leaders)",
-      ],
-    );
+    outdated.push([
+      "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_active_groups)",
+      "facts without their sets of active clients (dwh.agg_active_sets …)",
+    ]);
   for (const [rows, what] of outdated) {
     let lacking: boolean;
     try {

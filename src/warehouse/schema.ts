@@ -28,6 +28,7 @@ export const SERVING_TABLES = [
   "agg_daily_scores",
   "agg_monthly_scores",
   "agg_activity_calendar",
+  "agg_facet_leaders",
 ] as const;
 /** Dashboard aggregates of PostgreSQL alone (src/warehouse/active-sets.ts, serving-aggregates.ts). */
 export const POSTGRES_SERVING_TABLES = [
@@ -35,7 +36,6 @@ export const POSTGRES_SERVING_TABLES = [
   "agg_active_members",
   "agg_active_cohorts",
   "agg_active_sets",
-  "agg_facet_leaders",
 ] as const;
 /** The dashboard aggregates of an engine. */
 export function servingTablesOf(engine: Engine): readonly string[] {
@@ -57,12 +57,12 @@ const MODELS: readonly Model[] = [
   ...FACT_TABLES.map((name) => ({ name })),
   { name: "ml" },
   { name: "serving" },
+  { name: "facet_leaders" },
   ...VIEWS.map((name) => ({ name })),
   { name: "audit" },
   { name: "foreign_keys", engines: ["postgres"] },
   { name: "indexes", engines: ["postgres"] },
   { name: "active_sets", engines: ["postgres"] },
-  { name: "facet_leaders", engines: ["postgres"] },
   { name: "comments" },
 ];
 

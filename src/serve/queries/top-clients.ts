@@ -5,6 +5,7 @@ import { addMonths } from "../dates.ts";
 import { type DateRange, type Filters, needsTransactions, rangeOf } from "../filters.ts";
 import {
   candidateVersionsSql,
+  facetLeaderVersions,
   LEADING_ROWS,
   MONTH_TOTAL,
   type MonthLeaders,
@@ -46,8 +47,8 @@ const MAX_CANDIDATES = 20_000;
  * client rows: each month's rows are read in order of the client's whole-month total (an index scan on
  * PostgreSQL), the exact totals of the clients read so far come from the daily summary, and the ranking
  * stops once the last of the `limit` best is above what any unread client can reach (the sum over the
- * months of the smallest total read in each). Under a service or channel filter, PostgreSQL ranks each month's
- * leading clients of it (facetRanking); otherwise, or when that cannot decide, the transactions are ranked.
+ * months of the smallest total read in each). Under a service or channel filter, each month's leading clients of
+ * it are ranked (facetRanking); otherwise, or when that cannot decide, the transactions are ranked.
  */
 export async function topClients(
   wh: Warehouse,
@@ -178,7 +179,7 @@ async function exactRanking(
 }
 
 /**
- * PostgreSQL, under one channel or one service (and no segment): the threshold algorithm over each month's leading clients
+ * Under one channel or one service (and no segment): the threshold algorithm over each month's leading clients
  * of that channel or service (dwh.agg_facet_leaders). A client has, in a month, at most its total there when it
  * leads, else the month's last leading total (none when the month's clients all lead); the candidates are taken by
  * that bound, best first, and their exact KPIs read from the facts until the last of the `limit` best is above
@@ -193,7 +194,8 @@ export async function facetRanking(
   kept: number,
 ): Promise<Row[] | null> {
   const oneFacet = (filters.channel === undefined) !== (filters.service === undefined);
-  if (wh.engine !== "postgres" || filters.segment !== undefined || !oneFacet) return null;
+  if (filters.segment !== undefined || !oneFacet) return null;
+  const versions = await facetLeaderVersions(wh);
   const range = rangeOf(filters);
   const months = monthsOf(range);
   const p = new SqlParams();
@@ -224,7 +226,7 @@ export async function facetRanking(
     if (done >= MAX_CANDIDATES) return null;
     const next = candidates.slice(done, done + size).map((c) => c.id);
     done += next.length;
-    if (next.length > 0) exact = [...exact, ...(await exactRanking(wh, filters, order, next))];
+    if (next.length > 0) exact = [...exact, ...(await exactRanking(wh, filters, order, next, versions))];
     exact.sort(
       (a, b) => Number(b[order]) - Number(a[order]) || (String(a.client_id) < String(b.client_id) ? -1 : 1),
     );

@@ -29,6 +29,7 @@ CREATE INDEX IF NOT EXISTS ix_agg_daily_scores_alerts ON dwh.agg_daily_scores (m
 CREATE INDEX IF NOT EXISTS ix_agg_segment_summary_date ON dwh.agg_segment_summary (as_of_date);
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_value ON dwh.agg_client_monthly (month_key, month_value DESC);
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_tx    ON dwh.agg_client_monthly (month_key, month_transactions DESC);
+CREATE INDEX IF NOT EXISTS ix_agg_facet_leaders       ON dwh.agg_facet_leaders (channel_key, service_key, month_key);
 CREATE INDEX IF NOT EXISTS ix_agg_client_monthly_fees  ON dwh.agg_client_monthly (month_key, month_fees DESC);
 -- The cohort sizes' last month: the current clients registered in it up to the period's end.
 CREATE INDEX IF NOT EXISTS ix_dim_client_registration ON dwh.dim_client (registration_date) WHERE is_current;
