@@ -58,6 +58,11 @@ export async function checkServedSchema(wh: Warehouse): Promise<void> {
       "facts without their leading clients per channel and service (dwh.agg_facet_leaders)",
     ],
   ];
+  if (wh.engine === "duckdb")
+    outdated.push([
+      "SELECT 1 FROM dwh.dim_client WHERE is_current AND NOT EXISTS (SELECT 1 FROM dwh.agg_client_search)",
+      "clients without their search names (dwh.agg_client_search)",
+    ]);
   if (wh.engine === "postgres")
     outdated.push([
       "SELECT 1 FROM dwh.fact_daily_client_summary WHERE NOT EXISTS (SELECT 1 FROM dwh.agg_active_groups)",

@@ -37,9 +37,11 @@ export const POSTGRES_SERVING_TABLES = [
   "agg_active_cohorts",
   "agg_active_sets",
 ] as const;
+/** Dashboard aggregates of DuckDB alone (serving-aggregates.ts). */
+export const DUCKDB_SERVING_TABLES = ["agg_client_search"] as const;
 /** The dashboard aggregates of an engine. */
 export function servingTablesOf(engine: Engine): readonly string[] {
-  return engine === "postgres" ? [...SERVING_TABLES, ...POSTGRES_SERVING_TABLES] : SERVING_TABLES;
+  return [...SERVING_TABLES, ...(engine === "postgres" ? POSTGRES_SERVING_TABLES : DUCKDB_SERVING_TABLES)];
 }
 export const VIEWS = ["v_kpi_overview", "v_rfm_segmentation"] as const;
 
@@ -58,6 +60,7 @@ const MODELS: readonly Model[] = [
   { name: "ml" },
   { name: "serving" },
   { name: "facet_leaders" },
+  { name: "client_search", engines: ["duckdb"] },
   ...VIEWS.map((name) => ({ name })),
   { name: "audit" },
   { name: "foreign_keys", engines: ["postgres"] },

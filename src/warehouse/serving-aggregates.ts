@@ -454,6 +454,8 @@ async function refresh(
       INSERT INTO dwh.agg_cohort_monthly (${COHORT_COLUMNS}) ${cohortSelect(touchedMonths, firstMonth, clientMonths)}`);
   });
   await traced("serving aggregates: client registrations", () => tx.exec(REGISTRATIONS_REFRESH));
+  if (tx.engine === "duckdb")
+    await traced("serving aggregates: client search", () => tx.exec(SEARCH_REFRESH));
   await traced("serving aggregates: facet leaders", () =>
     facetLeaders(tx, touchedMonths, batches, div, options.facetLeaders ?? FACET_LEADERS),
   );
@@ -561,6 +563,13 @@ const REGISTRATIONS_REFRESH = `DELETE FROM dwh.agg_client_registrations;
     FROM dwh.dim_client AS c JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
    WHERE c.is_current GROUP BY 1, 2, 3, 4`;
 
+/** DuckDB: dwh.agg_client_search rebuilt whole from the current client versions, in client_id order. */
+const SEARCH_REFRESH = `DELETE FROM dwh.agg_client_search;
+  INSERT INTO dwh.agg_client_search (client_id, search_name, client_name, client_type, region_name)
+  SELECT c.client_id, LOWER(c.client_name), c.client_name, c.client_type, g.region_name
+    FROM dwh.dim_client AS c JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+   WHERE c.is_current ORDER BY c.client_id`;
+
 /** Rebuilds the activity rows of the clients active on the touched days, or all of them when `full`. */
 async function clientDays(
   tx: Warehouse,
@@ -596,8 +605,8 @@ async function clientDays(
  * Builds the aggregates of a warehouse loaded before they existed, or before one of them did (the monthly
  * KPI and client rows, the activity in plain word columns, the client months' channel days): all of them are
  * rebuilt when any is empty, or the channel days are missing, while facts are loaded, the activity rows alone
- * when they lack their months or channel months; the registrations per month, the facet leaders and PostgreSQL's
- * sets of active clients, each alone, when they were never built; a no-op otherwise.
+ * when they lack their months or channel months; the registrations per month, the facet leaders, DuckDB's client
+ * search and PostgreSQL's sets of active clients, each alone, when they were never built; a no-op otherwise.
  */
 export async function backfillServingAggregates(tx: Warehouse): Promise<boolean> {
   const rebuilt = [
@@ -626,8 +635,10 @@ export async function backfillServingAggregates(tx: Warehouse): Promise<boolean>
     `SELECT NOT EXISTS (SELECT 1 FROM dwh.agg_client_registrations) AS missing`,
   );
   if (registrations?.missing) await tx.exec(REGISTRATIONS_REFRESH);
+  const search = tx.engine === "duckdb" && (await searchMissing(tx));
+  if (search) await tx.exec(SEARCH_REFRESH);
   const leaders = await backfillFacetLeaders(tx);
-  const activity = (await backfillActivityMonths(tx)) || registrations?.missing === true || leaders;
+  const activity = (await backfillActivityMonths(tx)) || registrations?.missing === true || leaders || search;
   if (await activeSetsBuilt(tx)) return activity;
   await refreshActiveSets(tx, { full: true });
   return true;
@@ -647,6 +658,15 @@ async function backfillFacetLeaders(tx: Warehouse): Promise<boolean> {
     facetLeaders(tx, "TRUE", batches, div, FACET_LEADERS),
   );
   return true;
+}
+
+/** DuckDB: whether dwh.agg_client_search lacks the current clients (never built). */
+async function searchMissing(tx: Warehouse): Promise<boolean> {
+  const [state] = await tx.query<{ missing: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM dwh.dim_client WHERE is_current)
+            AND NOT EXISTS (SELECT 1 FROM dwh.agg_client_search) AS missing`,
+  );
+  return state?.missing === true;
 }
 
 /** Whether PostgreSQL's sets of active clients were built (DuckDB has none). */

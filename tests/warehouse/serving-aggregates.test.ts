@@ -379,6 +379,30 @@ for (const engine of ENGINES_UNDER_TEST) {
       expect(await sizes()).toEqual(before);
     });
 
+    // DuckDB only: PostgreSQL searches dim_client by a trigram index.
+    if (engine === "duckdb")
+      it("holds the current clients with their lower-case names for the search, in client_id order, uncompressed", async () => {
+        const current = `SELECT c.client_id, LOWER(c.client_name) AS search_name, c.client_name, c.client_type, g.region_name
+          FROM dwh.dim_client AS c JOIN dwh.dim_geography AS g ON g.geography_key = c.geography_key
+         WHERE c.is_current ORDER BY c.client_id`;
+        const expected = await wh.query(current);
+        const [versions] = await wh.query<{ n: number }>("SELECT COUNT(*) AS n FROM dwh.dim_client");
+        expect(Number(versions?.n)).toBeGreaterThan(expected.length);
+        const stored = "SELECT * FROM dwh.agg_client_search";
+        expect(await wh.query(stored)).toEqual(expected);
+        await wh.exec("CHECKPOINT");
+        const [storage] = await wh.query<{ compression: string }>(
+          `SELECT DISTINCT compression FROM pragma_storage_info('dwh.agg_client_search')
+            WHERE column_name = 'search_name' AND segment_type = 'VARCHAR'`,
+        );
+        expect(storage?.compression).toBe("Uncompressed");
+        // Missing (an older warehouse): momo serve asks for momo init, which writes it.
+        await wh.exec("DELETE FROM dwh.agg_client_search");
+        await expect(checkServedSchema(wh)).rejects.toThrow("dwh.agg_client_search");
+        await initWarehouse(wh, () => {});
+        expect(await wh.query(stored)).toEqual(expected);
+      });
+
     it("rebuilds to the same rows in statements of a few months and clients each", async () => {
       const tables = [
         "agg_daily_kpi",
