@@ -1,8 +1,13 @@
 import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import { type ActivityGroup, activeClientsByRange, activityCovers } from "../active-clients.ts";
-import { clientVersions, distinctClientsByType, distinctClientsIn } from "../client-versions.ts";
+import {
+  type ClientVersions,
+  clientVersions,
+  distinctClientsByType,
+  distinctClientsIn,
+} from "../client-versions.ts";
 import { keyToDate, previousPeriod } from "../dates.ts";
-import { type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
+import { type DateRange, type Filters, needsTransactions, previousRangeOf, rangeOf } from "../filters.ts";
 import type { Grain } from "../params.ts";
 import type { Reference } from "../reference.ts";
 import {
@@ -74,27 +79,13 @@ export async function kpiOverview(
     const [current, previous] = (await activeClientsByRange(wh, filters, [range, before])).get("") ?? [0, 0];
     for (const row of rows) row.active_clients = row.is_current ? current : previous;
   } else if (withActive) {
-    const q = new SqlParams();
-    const clients = select(q, clientLevelSource(filters));
     const versions = await clientVersions(wh);
     if (versions) {
-      // DuckDB: bitmaps of the client versions of each period.
-      const start = clients.groups[0]?.expr as string;
-      const facts = {
-        from: `${clientTable(clients.source)} AS x`,
-        clientKey: "x.client_key",
-        where: clients.where,
-      };
-      const [current, previous] = await distinctClientsIn(
-        wh,
-        versions,
-        facts,
-        [start, `NOT ${start}`],
-        q.values,
-      );
+      const [current, previous] = await activeByPeriod(wh, versions, filters, range, before);
       for (const row of rows) row.active_clients = row.is_current ? current : previous;
     } else {
-      const counts = await activeClientCounts(wh, clients, q.values);
+      const q = new SqlParams();
+      const counts = await activeClientCounts(wh, select(q, clientLevelSource(filters)), q.values);
       for (const row of rows) row.active_clients = counts.get(groupKey(["is_current"], row)) ?? 0;
     }
   }
@@ -108,6 +99,53 @@ export async function kpiOverview(
     current: kpisFrom(period(true)),
     previous: kpisFrom(period(false)),
   };
+}
+
+/**
+ * DuckDB: active clients of the period and of the one before, each from the activity rows when they can answer it
+ * alone, the others from bitmaps of the client versions of their transactions or client-days, in one pass. Full
+ * scale, `channel=USSD` from July to December: the previous period starts on 29 December, which the activity rows'
+ * channel months cannot answer, and reading the facts of both periods took 200-215 ms.
+ */
+async function activeByPeriod(
+  wh: Warehouse,
+  versions: ClientVersions,
+  filters: Filters,
+  range: DateRange,
+  before: DateRange,
+): Promise<[number, number]> {
+  const periods = [range, before];
+  const counts = [0, 0];
+  const covered = [0, 1].filter((i) => activityCovers(filters, wh.engine, [periods[i] as DateRange], "none"));
+  const read = [0, 1].filter((i) => !covered.includes(i));
+  if (covered.length > 0) {
+    const found = (
+      await activeClientsByRange(
+        wh,
+        filters,
+        covered.map((i) => periods[i] as DateRange),
+      )
+    ).get("");
+    covered.forEach((i, k) => {
+      counts[i] = found?.[k] ?? 0;
+    });
+  }
+  if (read.length > 0) {
+    const q = new SqlParams();
+    const source = clientLevelSource(filters);
+    const spans = read.map((i) => periods[i] as DateRange);
+    const where = filterConditions(q, filters, kpiColumns(source, "x"), {
+      fromKey: Math.min(...spans.map((r) => r.fromKey)),
+      toKey: Math.max(...spans.map((r) => r.toKey)),
+    });
+    const sets = spans.map((r) => `x.date_key BETWEEN ${q.int(r.fromKey)} AND ${q.int(r.toKey)}`);
+    const facts = { from: `${clientTable(source)} AS x`, clientKey: "x.client_key", where };
+    const found = await distinctClientsIn(wh, versions, facts, sets, q.values);
+    read.forEach((i, k) => {
+      counts[i] = found[k] ?? 0;
+    });
+  }
+  return [counts[0] ?? 0, counts[1] ?? 0];
 }
 
 export interface TimePoint extends Kpis {
