@@ -24,7 +24,7 @@ const PORTABLE_TYPE =
  * The dashboard aggregates are left out: they are derived from the facts (`momo init` rebuilds them).
  */
 export function planExport(relations: readonly DictionaryRelation[]): TablePlan[] {
-  const derived = servingTablesOf("postgres");
+  const derived = [...servingTablesOf("postgres"), ...servingTablesOf("duckdb")];
   const tables = relations.filter((r) => r.kind === "table" && !derived.includes(r.name));
   const unportable = tables.flatMap((t) =>
     t.columns.filter((c) => !isPortable(c.type)).map((c) => `${t.schema}.${t.name}.${c.name} (${c.type})`),
