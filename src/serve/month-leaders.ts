@@ -12,7 +12,7 @@ import { dataVersion } from "./client-versions.ts";
 export interface MonthLeaders {
   /** The table, with agg_client_monthly's client columns, `ord` (value, transactions, fees) and `total`. */
   readonly table: string;
-  /** The versions of the clients it holds: client_key, client_id and current_key (their current version's key). */
+  /** The versions of the clients it holds: client_key, client_id, client_type and current_key (their current version's key). */
   readonly versions: string;
   /** How many rows of each month and order it holds at most. */
   readonly rows: number;
@@ -37,11 +37,11 @@ export const MONTH_TOTAL = {
 } as const;
 
 /**
- * The versions of the clients `clientIds` (SQL: an IN list or a subquery of ids) lists: client_key, client_id and
- * current_key, the key of the client's current version.
+ * The versions of the clients `clientIds` (SQL: an IN list or a subquery of ids) lists: client_key, client_id,
+ * client_type and current_key, the key of the client's current version.
  */
 export function candidateVersionsSql(clientIds: string): string {
-  return `SELECT c.client_key, c.client_id,
+  return `SELECT c.client_key, c.client_id, c.client_type,
                  MAX(CASE WHEN c.is_current THEN c.client_key END) OVER (PARTITION BY c.client_id) AS current_key
             FROM dwh.dim_client AS c WHERE c.client_id IN (${clientIds})`;
 }
@@ -103,7 +103,7 @@ export async function monthLeaders(wh: Warehouse, rows = LEADING_ROWS): Promise<
 const facetBuilt = new WeakMap<Warehouse, { dataVersion: string; table: Promise<string> }>();
 
 /**
- * DuckDB: the versions of the clients of dwh.agg_facet_leaders (client_key, client_id, current_key) in a temporary
+ * DuckDB: the versions of the clients of dwh.agg_facet_leaders (as candidateVersionsSql gives them) in a temporary
  * table, built on first use and again after an ETL batch (0.3-0.5 s at full scale, 544k versions), so that the
  * facet ranking looks its candidates up there: 64 ids in dim_client's 4.3M took 65-70 ms. Undefined on PostgreSQL.
  */

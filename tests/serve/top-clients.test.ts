@@ -262,5 +262,49 @@ for (const engine of ENGINES_UNDER_TEST) {
       }
       expect(compared).toBeGreaterThan(100);
     });
+
+    it("counts, under a client type, only the client's versions of that type when the client changed type", async () => {
+      // The generator never changes a client's type: one client's earlier version is given another type here.
+      const [moved] = await wh.query<{ client_id: string; client_key: number; client_type: string }>(
+        `SELECT s.client_id, MIN(s.client_key) AS client_key, MIN(c.client_type) AS client_type
+           FROM dwh.fact_daily_client_summary AS s JOIN dwh.dim_client AS c ON c.client_key = s.client_key
+          GROUP BY s.client_id HAVING COUNT(DISTINCT s.client_key) > 1
+          ORDER BY SUM(s.amount_success) DESC, s.client_id LIMIT 1`,
+      );
+      if (!moved) throw new Error("no client with facts on two versions");
+      const other = reference.clientTypes.find((t) => t !== moved.client_type) as string;
+      const retype = async (type: string) => {
+        await wh.exec(
+          `UPDATE dwh.dim_client SET client_type = '${type}' WHERE client_key = ${Number(moved.client_key)}`,
+        );
+        await wh.transaction((tx) => refreshServingAggregates(tx, { all: true }));
+        // A fresh connection: the server's version tables are rebuilt per ETL batch, and none ran.
+        await wh.close();
+        wh = await tiny.db.open();
+      };
+      await retype(other);
+      try {
+        let found = 0;
+        for (const clientType of [moved.client_type, other])
+          for (const params of [{ clientType, from: "2024-01-01", to: "2025-12-31" }, { clientType }]) {
+            const filters = resolveFilters(params, reference);
+            for (const order of TOP_CLIENT_ORDERS) {
+              const expected = await bruteForce(wh, filters, order, 30);
+              const ranked = await topClients(wh, filters, order, 30, reference);
+              const measure = (c: (typeof ranked)[number]) =>
+                Number(order === "transactions" ? c.transactions : c[order]);
+              expect(
+                ranked.map((c) => ({ clientId: c.clientId, measure: measure(c) })),
+                `${JSON.stringify(params)} by ${order}`,
+              ).toEqual(expected);
+              if (expected.some((r) => r.clientId === moved.client_id)) found++;
+            }
+          }
+        // The client ranks under both of its types, with the totals of each type's versions.
+        expect(found).toBeGreaterThanOrEqual(2);
+      } finally {
+        await retype(moved.client_type);
+      }
+    });
   });
 }
