@@ -28,16 +28,31 @@ const REGISTRATIONS = "serve_client_registrations";
 /** One row per client type: the bitmap of its versions. */
 const TYPES = "serve_client_type_versions";
 
-const built = new WeakMap<Warehouse, { dataVersion: string; versions: Promise<ClientVersions | null> }>();
-
 /** What changes when dim_client can: an ETL batch (or a warehouse emptied and loaded again). */
-export async function dataVersion(wh: Warehouse): Promise<string> {
+async function dataVersion(wh: Warehouse): Promise<string> {
   const [row] = await wh.query(
     `SELECT (SELECT COUNT(*) FROM dwh_audit.etl_batches) AS batches,
             (SELECT MAX(batch_id) FROM dwh_audit.etl_batches) AS last_batch,
             (SELECT COUNT(*) FROM dwh.dim_client) AS versions`,
   );
   return JSON.stringify(row);
+}
+
+/**
+ * `build` of a connection, made on first use and again when its dataVersion changed (an ETL batch ran since); a
+ * build that fails is tried again on the next use. For what the server keeps in temporary tables.
+ */
+export function perDataVersion<T>(build: (wh: Warehouse) => Promise<T>): (wh: Warehouse) => Promise<T> {
+  const built = new WeakMap<Warehouse, { dataVersion: string; value: Promise<T> }>();
+  return async (wh) => {
+    const version = await dataVersion(wh);
+    const cached = built.get(wh);
+    if (cached?.dataVersion === version) return cached.value;
+    const value = build(wh);
+    built.set(wh, { dataVersion: version, value });
+    value.catch(() => built.delete(wh));
+    return value;
+  };
 }
 
 async function build(wh: Warehouse): Promise<ClientVersions | null> {
@@ -66,16 +81,11 @@ async function build(wh: Warehouse): Promise<ClientVersions | null> {
   return { min, max, maxVersions: Number(most?.n ?? 1) };
 }
 
+const versionTables = perDataVersion(build);
+
 /** The version tables of this connection, built or rebuilt when needed; null on PostgreSQL or without clients. */
 export async function clientVersions(wh: Warehouse): Promise<ClientVersions | null> {
-  if (wh.engine !== "duckdb") return null;
-  const version = await dataVersion(wh);
-  const cached = built.get(wh);
-  if (cached?.dataVersion === version) return cached.versions;
-  const versions = build(wh);
-  built.set(wh, { dataVersion: version, versions });
-  versions.catch(() => built.delete(wh));
-  return versions;
+  return wh.engine === "duckdb" ? versionTables(wh) : null;
 }
 
 /** The index of a version's bit in a bitmap of `versions`. */

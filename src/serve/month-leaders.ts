@@ -1,5 +1,5 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { dataVersion } from "./client-versions.ts";
+import { perDataVersion } from "./client-versions.ts";
 
 /**
  * DuckDB: the leading rows of each month of dwh.agg_client_monthly in the order of each top-clients ranking (the
@@ -46,10 +46,8 @@ export function candidateVersionsSql(clientIds: string): string {
             FROM dwh.dim_client AS c WHERE c.client_id IN (${clientIds})`;
 }
 
-const built = new WeakMap<
-  Warehouse,
-  { dataVersion: string; leaders: Map<number, Promise<MonthLeaders | null>> }
->();
+/** Per connection and data version, the leading rows built so far, by rows per month and order. */
+const builtLeaders = perDataVersion(async () => new Map<number, Promise<MonthLeaders | null>>());
 
 async function build(wh: Warehouse, rows: number): Promise<MonthLeaders | null> {
   const months = (
@@ -85,22 +83,21 @@ async function build(wh: Warehouse, rows: number): Promise<MonthLeaders | null> 
 /** The leading rows of this connection, built or rebuilt when needed; null on PostgreSQL or without client months. */
 export async function monthLeaders(wh: Warehouse, rows = LEADING_ROWS): Promise<MonthLeaders | null> {
   if (wh.engine !== "duckdb") return null;
-  const version = await dataVersion(wh);
-  let cached = built.get(wh);
-  if (cached?.dataVersion !== version) {
-    cached = { dataVersion: version, leaders: new Map() };
-    built.set(wh, cached);
-  }
-  const held = cached.leaders.get(rows);
+  const built = await builtLeaders(wh);
+  const held = built.get(rows);
   if (held) return held;
   const leaders = build(wh, rows);
-  const entry = cached;
-  entry.leaders.set(rows, leaders);
-  leaders.catch(() => entry.leaders.delete(rows));
+  built.set(rows, leaders);
+  leaders.catch(() => built.delete(rows));
   return leaders;
 }
 
-const facetBuilt = new WeakMap<Warehouse, { dataVersion: string; table: Promise<string> }>();
+const FACET_LEADER_VERSIONS = "serve_facet_leader_versions";
+const facetVersionsTable = perDataVersion(async (wh) => {
+  await wh.exec(`CREATE OR REPLACE TEMP TABLE ${FACET_LEADER_VERSIONS} AS
+    ${candidateVersionsSql("SELECT client_id FROM dwh.agg_facet_leaders")} ORDER BY c.client_id`);
+  return FACET_LEADER_VERSIONS;
+});
 
 /**
  * DuckDB: the versions of the clients of dwh.agg_facet_leaders (as candidateVersionsSql gives them) in a temporary
@@ -108,16 +105,5 @@ const facetBuilt = new WeakMap<Warehouse, { dataVersion: string; table: Promise<
  * facet ranking looks its candidates up there: 64 ids in dim_client's 4.3M took 65-70 ms. Undefined on PostgreSQL.
  */
 export async function facetLeaderVersions(wh: Warehouse): Promise<string | undefined> {
-  if (wh.engine !== "duckdb") return undefined;
-  const version = await dataVersion(wh);
-  const cached = facetBuilt.get(wh);
-  if (cached?.dataVersion === version) return cached.table;
-  const table = "serve_facet_leader_versions";
-  const building = wh
-    .exec(`CREATE OR REPLACE TEMP TABLE ${table} AS
-      ${candidateVersionsSql("SELECT client_id FROM dwh.agg_facet_leaders")} ORDER BY c.client_id`)
-    .then(() => table);
-  facetBuilt.set(wh, { dataVersion: version, table: building });
-  building.catch(() => facetBuilt.delete(wh));
-  return building;
+  return wh.engine === "duckdb" ? facetVersionsTable(wh) : undefined;
 }
